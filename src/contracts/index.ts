@@ -1,0 +1,5 @@
+export * from './worker.js';
+export * from './operation.js';
+export * from './health.js';
+export * from './dispatch.js';
+export * from './ids.js';

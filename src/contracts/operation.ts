@@ -1,0 +1,109 @@
+import { Type, type Static } from 'typebox';
+
+export const OperationStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('running'),
+  Type.Literal('completed'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+]);
+export type OperationStatus = Static<typeof OperationStatus>;
+export const OPERATION_STATUSES: readonly OperationStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+export const TERMINAL_STATUSES: ReadonlySet<OperationStatus> = new Set(['completed', 'failed', 'cancelled']);
+export function isTerminal(status: OperationStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** Progress of a running operation. `percentage` is 0–100. */
+export const Progress = Type.Object({
+  percentage: Type.Number(),
+  current_step: Type.Union([Type.String(), Type.Null()]),
+  steps_completed: Type.Integer(),
+  steps_total: Type.Integer(),
+  items_processed: Type.Integer(),
+  items_total: Type.Union([Type.Integer(), Type.Null()]),
+  context: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type Progress = Static<typeof Progress>;
+
+export function emptyProgress(): Progress {
+  return { percentage: 0, current_step: null, steps_completed: 0, steps_total: 0, items_processed: 0, items_total: null };
+}
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const OperationMetadata = Type.Object({
+  symbol: Type.Optional(NullableString),
+  timeframe: Type.Optional(NullableString),
+  start_date: Type.Optional(NullableString),
+  end_date: Type.Optional(NullableString),
+  parameters: Type.Record(Type.String(), Type.Unknown()),
+});
+export type OperationMetadata = Static<typeof OperationMetadata>;
+
+/** The operation as the backend and the workers serve it. Timestamps are ISO-8601 UTC strings. */
+export const Operation = Type.Object({
+  operation_id: Type.String(),
+  operation_type: Type.String(),
+  status: OperationStatus,
+  worker_id: NullableString,
+  created_at: Type.String(),
+  started_at: NullableString,
+  completed_at: NullableString,
+  progress: Progress,
+  metadata: OperationMetadata,
+  error_message: NullableString,
+  result_summary: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+});
+export type Operation = Static<typeof Operation>;
+
+export const OperationEnvelope = Type.Object({ success: Type.Boolean(), data: Operation });
+export type OperationEnvelope = Static<typeof OperationEnvelope>;
+
+/** One row of `GET /api/v1/operations`. Same fields as Operation, minus the (possibly big) result. */
+export const OperationSummary = Type.Omit(Operation, ['result_summary']);
+export type OperationSummary = Static<typeof OperationSummary>;
+
+export const OperationList = Type.Object({
+  success: Type.Boolean(),
+  data: Type.Array(OperationSummary),
+  total_count: Type.Integer(),
+  active_count: Type.Integer(),
+});
+export type OperationList = Static<typeof OperationList>;
+
+export const OperationListQuery = Type.Object({
+  status: Type.Optional(OperationStatus),
+  operation_type: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  active_only: Type.Optional(Type.Boolean({ default: false })),
+});
+export type OperationListQuery = Static<typeof OperationListQuery>;
+
+/** A metric record (e.g. one training epoch). Free-form object; its position is its cursor. */
+export const MetricRecord = Type.Record(Type.String(), Type.Unknown());
+export type MetricRecord = Static<typeof MetricRecord>;
+
+export const MetricsResponse = Type.Object({
+  success: Type.Boolean(),
+  data: Type.Object({
+    operation_id: Type.String(),
+    metrics: Type.Array(MetricRecord),
+    new_cursor: Type.Integer(),
+  }),
+});
+export type MetricsResponse = Static<typeof MetricsResponse>;
+
+export const CancelRequest = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) });
+
+export const CancelResponse = Type.Object({
+  success: Type.Boolean(),
+  data: Type.Object({
+    operation_id: Type.String(),
+    status: OperationStatus,
+    cancelled_at: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+export type CancelResponse = Static<typeof CancelResponse>;

@@ -1,0 +1,91 @@
+/** Stable error codes: the contract the HTTP layer and the CLI switch on. */
+export type ErrorCode =
+  | 'WORKER_NOT_FOUND'
+  | 'OPERATION_NOT_FOUND'
+  | 'INVALID_REQUEST'
+  | 'NO_WORKERS_AVAILABLE'
+  | 'WORKER_UNREACHABLE'
+  | 'OPERATION_NOT_CANCELLABLE'
+  | 'RESULTS_NOT_AVAILABLE';
+
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class WorkerNotFoundError extends DomainError {
+  readonly code = 'WORKER_NOT_FOUND';
+  constructor(readonly workerId: string) {
+    super(`Worker '${workerId}' not found`);
+  }
+}
+
+export class OperationNotFoundError extends DomainError {
+  readonly code = 'OPERATION_NOT_FOUND';
+  constructor(readonly operationId: string) {
+    super(`Operation '${operationId}' not found`);
+  }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+/** A request that is well-formed JSON but wrong: names each offending field. */
+export class InvalidRequestError extends DomainError {
+  readonly code = 'INVALID_REQUEST';
+  constructor(readonly issues: FieldIssue[]) {
+    super(issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; '));
+  }
+  static field(path: string, message: string): InvalidRequestError {
+    return new InvalidRequestError([{ path, message }]);
+  }
+}
+
+export class NoWorkersAvailableError extends DomainError {
+  readonly code = 'NO_WORKERS_AVAILABLE';
+  constructor(
+    readonly workerType: string,
+    readonly registeredWorkers: number,
+    readonly hint: string,
+    readonly operationId?: string,
+  ) {
+    super(`No ${workerType} workers available`);
+  }
+}
+
+export class WorkerUnreachableError extends DomainError {
+  readonly code = 'WORKER_UNREACHABLE';
+  constructor(readonly workerId: string, message: string, options?: ErrorOptions) {
+    super(`Worker '${workerId}' unreachable: ${message}`, options);
+  }
+}
+
+export class OperationNotCancellableError extends DomainError {
+  readonly code = 'OPERATION_NOT_CANCELLABLE';
+  constructor(readonly operationId: string, readonly status: string) {
+    super(`Operation '${operationId}' is already ${status} and cannot be cancelled`);
+  }
+}
+
+export class ResultsNotAvailableError extends DomainError {
+  readonly code = 'RESULTS_NOT_AVAILABLE';
+  constructor(readonly operationId: string, reason: string) {
+    super(`Results for operation '${operationId}' are not available: ${reason}`);
+  }
+}
+
+/** Turns whatever was thrown into an Error (catch clauses receive `unknown`). */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  if (typeof value === 'string') return new Error(value);
+  try {
+    return new Error(JSON.stringify(value));
+  } catch {
+    return new Error(String(value));
+  }
+}

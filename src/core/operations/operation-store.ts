@@ -1,0 +1,41 @@
+import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
+
+export interface OperationQuery {
+  status?: OperationStatus;
+  operationType?: string;
+  activeOnly?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface OperationPage {
+  items: Operation[];
+  total: number;
+  active: number;
+}
+
+/**
+ * Durable record of every operation the backend accepted: its state, the request as submitted,
+ * its metrics and its full result. Synchronous because SQLite via better-sqlite3 is.
+ */
+export interface OperationStore {
+  /** Stores a new operation together with the request that created it. */
+  insert(op: Operation, request: unknown): void;
+  /** Replaces the stored state of an existing operation. */
+  update(op: Operation): void;
+  get(operationId: string): Operation | undefined;
+  /** Newest first. */
+  list(query: OperationQuery): OperationPage;
+  /** Every pending or running operation. */
+  listActive(): Operation[];
+  getRequest(operationId: string): unknown;
+  /** Replaces the stored metrics of an operation (the worker's full list, in order). */
+  saveMetrics(operationId: string, metrics: MetricRecord[]): void;
+  /** Metrics after `cursor` (the count already seen). */
+  getMetrics(operationId: string, cursor: number): MetricRecord[];
+  saveResult(operationId: string, result: unknown): void;
+  getResult(operationId: string): unknown | undefined;
+  /** Counts by type and status, for monitoring. */
+  countByTypeAndStatus(): { operation_type: string; status: OperationStatus; count: number }[];
+  close(): void;
+}

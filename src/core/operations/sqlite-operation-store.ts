@@ -1,0 +1,196 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
+import type { OperationPage, OperationQuery, OperationStore } from './operation-store.js';
+
+interface Row {
+  operation_id: string;
+  operation_type: string;
+  status: OperationStatus;
+  worker_id: string | null;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  progress: string;
+  metadata: string;
+  error_message: string | null;
+  result_summary: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS operations (
+  operation_id   TEXT PRIMARY KEY,
+  operation_type TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  worker_id      TEXT,
+  created_at     TEXT NOT NULL,
+  started_at     TEXT,
+  completed_at   TEXT,
+  progress       TEXT NOT NULL,
+  metadata       TEXT NOT NULL,
+  error_message  TEXT,
+  result_summary TEXT,
+  request        TEXT NOT NULL,
+  seq            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_status ON operations(status);
+CREATE INDEX IF NOT EXISTS operations_seq ON operations(seq);
+CREATE TABLE IF NOT EXISTS operation_metrics (
+  operation_id TEXT NOT NULL,
+  idx          INTEGER NOT NULL,
+  metric       TEXT NOT NULL,
+  PRIMARY KEY (operation_id, idx)
+);
+CREATE TABLE IF NOT EXISTS operation_results (
+  operation_id TEXT PRIMARY KEY,
+  result       TEXT NOT NULL
+);
+`;
+
+function toOperation(r: Row): Operation {
+  return {
+    operation_id: r.operation_id,
+    operation_type: r.operation_type,
+    status: r.status,
+    worker_id: r.worker_id,
+    created_at: r.created_at,
+    started_at: r.started_at,
+    completed_at: r.completed_at,
+    progress: JSON.parse(r.progress) as Operation['progress'],
+    metadata: JSON.parse(r.metadata) as Operation['metadata'],
+    error_message: r.error_message,
+    result_summary: r.result_summary === null ? null : (JSON.parse(r.result_summary) as Record<string, unknown>),
+  };
+}
+
+function params(op: Operation) {
+  return {
+    operation_id: op.operation_id,
+    operation_type: op.operation_type,
+    status: op.status,
+    worker_id: op.worker_id,
+    created_at: op.created_at,
+    started_at: op.started_at,
+    completed_at: op.completed_at,
+    progress: JSON.stringify(op.progress),
+    metadata: JSON.stringify(op.metadata),
+    error_message: op.error_message,
+    result_summary: op.result_summary === null ? null : JSON.stringify(op.result_summary),
+  };
+}
+
+/** OperationStore on SQLite (WAL): survives backend restarts and crashes. */
+export class SqliteOperationStore implements OperationStore {
+  readonly #db: Database.Database;
+  readonly #stmts;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit).
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(SCHEMA);
+    const db = this.#db;
+    this.#stmts = {
+      insert: db.prepare(
+        `INSERT INTO operations (operation_id, operation_type, status, worker_id, created_at, started_at, completed_at,
+           progress, metadata, error_message, result_summary, request, seq)
+         VALUES (@operation_id, @operation_type, @status, @worker_id, @created_at, @started_at, @completed_at,
+           @progress, @metadata, @error_message, @result_summary, @request,
+           (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations))`,
+      ),
+      update: db.prepare(
+        `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
+           progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary
+         WHERE operation_id=@operation_id`,
+      ),
+      get: db.prepare(`SELECT * FROM operations WHERE operation_id = ?`),
+      active: db.prepare(`SELECT * FROM operations WHERE status IN ('pending','running') ORDER BY seq`),
+      request: db.prepare(`SELECT request FROM operations WHERE operation_id = ?`),
+      delMetrics: db.prepare(`DELETE FROM operation_metrics WHERE operation_id = ?`),
+      insMetric: db.prepare(`INSERT INTO operation_metrics (operation_id, idx, metric) VALUES (?, ?, ?)`),
+      getMetrics: db.prepare(`SELECT metric FROM operation_metrics WHERE operation_id = ? AND idx >= ? ORDER BY idx`),
+      saveResult: db.prepare(`INSERT OR REPLACE INTO operation_results (operation_id, result) VALUES (?, ?)`),
+      getResult: db.prepare(`SELECT result FROM operation_results WHERE operation_id = ?`),
+      counts: db.prepare(`SELECT operation_type, status, COUNT(*) AS count FROM operations GROUP BY operation_type, status`),
+    };
+  }
+
+  insert(op: Operation, request: unknown): void {
+    this.#stmts.insert.run({ ...params(op), request: JSON.stringify(request ?? null) });
+  }
+
+  update(op: Operation): void {
+    this.#stmts.update.run(params(op));
+  }
+
+  get(operationId: string): Operation | undefined {
+    const row = this.#stmts.get.get(operationId) as Row | undefined;
+    return row ? toOperation(row) : undefined;
+  }
+
+  list(q: OperationQuery): OperationPage {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.status) {
+      where.push('status = ?');
+      args.push(q.status);
+    }
+    if (q.operationType) {
+      where.push('operation_type = ?');
+      args.push(q.operationType);
+    }
+    if (q.activeOnly) where.push(`status IN ('pending','running')`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const rows = this.#db
+      .prepare(`SELECT * FROM operations ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
+      .all(...args, q.limit, q.offset) as Row[];
+    const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM operations ${clause}`).get(...args) as { n: number }).n;
+    const active = (
+      this.#db.prepare(`SELECT COUNT(*) AS n FROM operations WHERE status IN ('pending','running')`).get() as { n: number }
+    ).n;
+    return { items: rows.map(toOperation), total, active };
+  }
+
+  listActive(): Operation[] {
+    return (this.#stmts.active.all() as Row[]).map(toOperation);
+  }
+
+  getRequest(operationId: string): unknown {
+    const row = this.#stmts.request.get(operationId) as { request: string } | undefined;
+    return row ? JSON.parse(row.request) : undefined;
+  }
+
+  saveMetrics(operationId: string, metrics: MetricRecord[]): void {
+    this.#db.transaction(() => {
+      this.#stmts.delMetrics.run(operationId);
+      metrics.forEach((m, i) => this.#stmts.insMetric.run(operationId, i, JSON.stringify(m)));
+    })();
+  }
+
+  getMetrics(operationId: string, cursor: number): MetricRecord[] {
+    return (this.#stmts.getMetrics.all(operationId, cursor) as { metric: string }[]).map(
+      (r) => JSON.parse(r.metric) as MetricRecord,
+    );
+  }
+
+  saveResult(operationId: string, result: unknown): void {
+    this.#stmts.saveResult.run(operationId, JSON.stringify(result));
+  }
+
+  getResult(operationId: string): unknown | undefined {
+    const row = this.#stmts.getResult.get(operationId) as { result: string } | undefined;
+    return row ? JSON.parse(row.result) : undefined;
+  }
+
+  countByTypeAndStatus() {
+    return this.#stmts.counts.all() as { operation_type: string; status: OperationStatus; count: number }[];
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,209 @@
+import type {
+  RegisterWorkerRequest,
+  StatusCounts,
+  WorkerCapabilities,
+  WorkerInfo,
+  WorkerStatus,
+  WorkersHealthSummary,
+} from '../../contracts/index.js';
+
+/** The backend's view of one worker. Times are epoch ms. */
+export interface WorkerRecord {
+  readonly workerId: string;
+  workerType: string;
+  endpointUrl: string;
+  status: WorkerStatus;
+  currentOperationId: string | null;
+  capabilities: WorkerCapabilities;
+  metadata: Record<string, unknown>;
+  registeredAt: number;
+  lastHealthCheck: number | null;
+  lastHealthyAt: number | null;
+  healthCheckFailures: number;
+  /** When the worker became temporarily_unavailable; drives removal. */
+  unavailableSince: number | null;
+  /** Monotonic selection stamp for least-recently-used round robin. */
+  lastSelectedSeq: number;
+  /** When the backend last handed the worker an operation (a health probe older than this can't clear busy). */
+  lastAssignedAt: number;
+}
+
+export interface SelectionCriteria {
+  /** Worker ids not to pick (e.g. ones that just answered 503). */
+  exclude?: ReadonlySet<string>;
+  /** Capability constraints: numbers mean "at least", anything else must be equal. */
+  constraints?: Record<string, unknown>;
+  /** Only workers whose capabilities.gpu is true. @defaultValue false */
+  requireGpu?: boolean;
+  /** Try GPU workers before CPU workers. @defaultValue false */
+  preferGpu?: boolean;
+}
+
+export interface RegisterOutcome {
+  worker: WorkerRecord;
+  /** True when the id was not registered before. */
+  isNew: boolean;
+  /** Id of a different worker that had the same endpoint_url and was replaced. */
+  replacedWorkerId: string | null;
+}
+
+export function hasGpu(capabilities: WorkerCapabilities): boolean {
+  return capabilities['gpu'] === true;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function satisfies(capabilities: WorkerCapabilities, constraints: Record<string, unknown>): boolean {
+  for (const [key, wanted] of Object.entries(constraints)) {
+    const have = capabilities[key];
+    if (typeof wanted === 'number') {
+      if (typeof have !== 'number' || have < wanted) return false;
+    } else if (have !== wanted) return false;
+  }
+  return true;
+}
+
+/**
+ * Who is registered and in what state. Pure in-memory bookkeeping: no timers, no HTTP.
+ * Workers re-register after a backend restart, so nothing here needs to be durable.
+ */
+export class WorkerRegistry {
+  readonly #workers = new Map<string, WorkerRecord>();
+  #selectionSeq = 0;
+  readonly #now: () => number;
+
+  constructor(deps: { now?: () => number } = {}) {
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Idempotent: the same id updates url/capabilities and becomes available (or busy with its current op). */
+  register(req: RegisterWorkerRequest): RegisterOutcome {
+    const now = this.#now();
+    const endpointUrl = req.endpoint_url.replace(/\/+$/, '');
+    let replacedWorkerId: string | null = null;
+    for (const other of this.#workers.values()) {
+      if (other.workerId !== req.worker_id && other.endpointUrl === endpointUrl) {
+        replacedWorkerId = other.workerId;
+        this.#workers.delete(other.workerId);
+        break;
+      }
+    }
+    const existing = this.#workers.get(req.worker_id);
+    const currentOperationId = req.current_operation_id ?? null;
+    const worker: WorkerRecord = {
+      workerId: req.worker_id,
+      workerType: req.worker_type,
+      endpointUrl,
+      status: currentOperationId ? 'busy' : 'available',
+      currentOperationId,
+      capabilities: req.capabilities ?? {},
+      metadata: req.metadata ?? existing?.metadata ?? {},
+      registeredAt: existing?.registeredAt ?? now,
+      lastHealthCheck: existing?.lastHealthCheck ?? null,
+      lastHealthyAt: now,
+      healthCheckFailures: 0,
+      unavailableSince: null,
+      lastSelectedSeq: existing?.lastSelectedSeq ?? 0,
+      lastAssignedAt: existing?.lastAssignedAt ?? 0,
+    };
+    this.#workers.set(worker.workerId, worker);
+    return { worker, isNew: existing === undefined, replacedWorkerId };
+  }
+
+  get(workerId: string): WorkerRecord | undefined {
+    return this.#workers.get(workerId);
+  }
+
+  list(filter: { workerType?: string; status?: WorkerStatus } = {}): WorkerRecord[] {
+    return [...this.#workers.values()].filter(
+      (w) =>
+        (filter.workerType === undefined || w.workerType === filter.workerType) &&
+        (filter.status === undefined || w.status === filter.status),
+    );
+  }
+
+  get size(): number {
+    return this.#workers.size;
+  }
+
+  remove(workerId: string): WorkerRecord | undefined {
+    const w = this.#workers.get(workerId);
+    this.#workers.delete(workerId);
+    return w;
+  }
+
+  /**
+   * Picks the least-recently-used available worker of a type that meets the criteria and stamps it
+   * as just selected. GPU-preferring requests look at GPU workers first, then fall back to CPU ones.
+   */
+  select(workerType: string, criteria: SelectionCriteria = {}): WorkerRecord | undefined {
+    const candidates = this.list({ workerType, status: 'available' }).filter(
+      (w) =>
+        !criteria.exclude?.has(w.workerId) &&
+        (!criteria.requireGpu || hasGpu(w.capabilities)) &&
+        (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints)),
+    );
+    const lru = (pool: WorkerRecord[]) =>
+      pool.reduce<WorkerRecord | undefined>(
+        (best, w) =>
+          best === undefined ||
+          w.lastSelectedSeq < best.lastSelectedSeq ||
+          (w.lastSelectedSeq === best.lastSelectedSeq && w.registeredAt < best.registeredAt)
+            ? w
+            : best,
+        undefined,
+      );
+    let picked: WorkerRecord | undefined;
+    if (criteria.preferGpu) picked = lru(candidates.filter((w) => hasGpu(w.capabilities)));
+    picked ??= lru(candidates);
+    if (picked) picked.lastSelectedSeq = ++this.#selectionSeq;
+    return picked;
+  }
+
+  /** Marks a worker busy with an operation (dispatch, or a health report / registration saying so). */
+  markBusy(workerId: string, operationId: string | null): void {
+    const w = this.#workers.get(workerId);
+    if (!w) return;
+    w.status = 'busy';
+    w.currentOperationId = operationId;
+    w.lastAssignedAt = this.#now();
+  }
+
+  /** Marks a worker available, optionally only if it is still busy with `operationId`. */
+  markAvailable(workerId: string, ifOperationId?: string): void {
+    const w = this.#workers.get(workerId);
+    if (!w) return;
+    if (ifOperationId !== undefined && w.currentOperationId !== null && w.currentOperationId !== ifOperationId) return;
+    if (w.status === 'temporarily_unavailable') return;
+    w.status = 'available';
+    w.currentOperationId = null;
+  }
+
+  summary(): WorkersHealthSummary {
+    const zero = (): StatusCounts => ({ available: 0, busy: 0, temporarily_unavailable: 0 });
+    const total = zero();
+    const byType: Record<string, StatusCounts> = {};
+    for (const w of this.#workers.values()) {
+      total[w.status]++;
+      (byType[w.workerType] ??= zero())[w.status]++;
+    }
+    return { total_workers: this.#workers.size, ...total, by_type: byType };
+  }
+
+  static toWire(w: WorkerRecord): WorkerInfo {
+    return {
+      worker_id: w.workerId,
+      worker_type: w.workerType,
+      endpoint_url: w.endpointUrl,
+      status: w.status,
+      current_operation_id: w.currentOperationId,
+      capabilities: w.capabilities,
+      last_health_check: iso(w.lastHealthCheck),
+      last_healthy_at: iso(w.lastHealthyAt),
+      health_check_failures: w.healthCheckFailures,
+      metadata: { ...w.metadata, registered_at: iso(w.registeredAt) },
+    };
+  }
+}

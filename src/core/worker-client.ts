@@ -1,0 +1,112 @@
+import { Value } from 'typebox/value';
+import { WorkerHealthReport, type Operation, type MetricRecord } from '../contracts/index.js';
+
+/** A worker answered with a non-2xx status. */
+export class WorkerHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly url: string,
+  ) {
+    super(`${url} answered HTTP ${status}${describeBody(body)}`);
+    this.name = 'WorkerHttpError';
+  }
+}
+
+function describeBody(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const msg = b['detail'] ?? b['error'] ?? b['message'];
+    if (typeof msg === 'string') return `: ${msg}`;
+  }
+  return '';
+}
+
+export interface WorkerClientOptions {
+  /** Bearer token sent to workers. @defaultValue undefined */
+  apiToken?: string;
+  /** Timeout of one request to a worker. @defaultValue 10000 */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The backend's HTTP client for workers. Every call has a timeout; a non-2xx reply throws
+ * WorkerHttpError, a network failure throws the fetch error.
+ */
+export class WorkerClient {
+  readonly #opts: Required<Omit<WorkerClientOptions, 'apiToken'>> & { apiToken: string | undefined };
+
+  constructor(options: WorkerClientOptions = {}) {
+    this.#opts = { requestTimeoutMs: 10_000, ...options, apiToken: options.apiToken };
+  }
+
+  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
+    const timeout = AbortSignal.timeout(timeoutMs ?? this.#opts.requestTimeoutMs);
+    const res = await fetch(url, {
+      method,
+      headers,
+      body: body === undefined ? null : JSON.stringify(body),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (!res.ok) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
+    return parsed as T;
+  }
+
+  /** `GET {worker}/health`, validated against the contract. */
+  async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
+    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal);
+    if (!Value.Check(WorkerHealthReport, report)) {
+      throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
+    }
+    return report;
+  }
+
+  start(endpointUrl: string, path: string, body: unknown): Promise<{ operation_id: string; worker_id: string }> {
+    return this.#request('POST', `${endpointUrl}${path}`, body);
+  }
+
+  async getOperation(endpointUrl: string, operationId: string): Promise<Operation> {
+    const r = await this.#request<{ data: Operation }>('GET', `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}`);
+    return r.data;
+  }
+
+  async cancel(endpointUrl: string, operationId: string, reason?: string): Promise<Operation> {
+    const r = await this.#request<{ data: Operation }>(
+      'DELETE',
+      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/cancel`,
+      reason === undefined ? undefined : { reason },
+    );
+    return r.data;
+  }
+
+  async metrics(endpointUrl: string, operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }> {
+    const r = await this.#request<{ data: { metrics: MetricRecord[]; new_cursor: number } }>(
+      'GET',
+      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/metrics?cursor=${cursor}`,
+    );
+    return r.data;
+  }
+
+  /** The operation's full result artifact (e.g. all trades and the full equity curve), or null if it has none. */
+  async results(endpointUrl: string, operationId: string): Promise<unknown | null> {
+    try {
+      const r = await this.#request<{ data: unknown }>('GET', `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/results`);
+      return r.data;
+    } catch (err) {
+      if (err instanceof WorkerHttpError && err.status === 404) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { BackendHealth } from '../contracts/index.js';
+import type { Dispatcher } from '../core/dispatch/dispatcher.js';
+import type { OperationsService } from '../core/operations/operations-service.js';
+import type { WorkerRegistry } from '../core/registry/worker-registry.js';
+import { requireBearerToken } from './auth.js';
+import { errorHandler } from './error-handler.js';
+import { operationRoutes } from './routes/operations.js';
+import { startRoutes, type StartRouteSpec } from './routes/start.js';
+import { workerRoutes } from './routes/workers.js';
+
+export interface AppDeps {
+  log: Logger;
+  registry: WorkerRegistry;
+  operations: OperationsService;
+  dispatcher: Dispatcher;
+  startRoutes: readonly StartRouteSpec[];
+  /** When set, /api/v1 requires `Authorization: Bearer <token>`. */
+  apiToken?: string | undefined;
+  version?: string;
+  /** Extra plugins (dashboard, metrics, docs) registered at the root before the API routes. */
+  plugins?: readonly FastifyPluginAsync[];
+  /** Runs when the app closes (after in-flight requests drained). */
+  close?: () => Promise<void>;
+}
+
+/** Builds the backend's Fastify app. It never listens: composition roots (src/bin) do. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    disableRequestLogging: true,
+    bodyLimit: 5 * 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ detail: `Route ${req.method} ${req.url.split('?')[0]} not found`, code: 'NOT_FOUND' }),
+  );
+  if (deps.apiToken) requireBearerToken(app as unknown as FastifyInstance, deps.apiToken, (url) => url.startsWith('/api/v1'));
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+
+  app.get(
+    '/health',
+    { schema: { tags: ['health'], summary: 'Backend liveness', response: { 200: BackendHealth } } },
+    async () => ({ healthy: true, service: 'ktrdr-backend', timestamp: new Date().toISOString(), version: deps.version ?? '0.0.0' }),
+  );
+  const workerTypes = [...new Set(deps.startRoutes.map((r) => r.workerType))];
+  await app.register(workerRoutes, { prefix: '/api/v1', registry: deps.registry, operations: deps.operations, workerTypes });
+  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations });
+  await app.register(startRoutes, {
+    prefix: '/api/v1',
+    routes: deps.startRoutes,
+    operations: deps.operations,
+    dispatcher: deps.dispatcher,
+  });
+  if (deps.close) {
+    const close = deps.close;
+    app.addHook('onClose', async () => close());
+  }
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,111 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  CancelRequest,
+  CancelResponse,
+  ErrorBody,
+  MetricsResponse,
+  OperationEnvelope,
+  OperationList,
+  OperationListQuery,
+} from '../../contracts/index.js';
+import type { OperationsService } from '../../core/operations/operations-service.js';
+
+export interface OperationRoutesOptions {
+  operations: OperationsService;
+}
+
+const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
+
+export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations }) => {
+  app.get(
+    '/operations',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'List operations, newest first',
+        querystring: OperationListQuery,
+        response: { 200: OperationList },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const page = operations.list({
+        status: q.status,
+        operationType: q.operation_type,
+        activeOnly: q.active_only ?? false,
+        limit: q.limit ?? 100,
+        offset: q.offset ?? 0,
+      });
+      return { success: true, data: page.items, total_count: page.total, active_count: page.active };
+    },
+  );
+
+  app.get(
+    '/operations/:operationId',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'One operation; a running one is refreshed from its worker (cached for OPERATIONS_CACHE_TTL)',
+        params: IdParams,
+        querystring: Type.Object({ force_refresh: Type.Optional(Type.Boolean({ default: false })) }),
+        response: { 200: OperationEnvelope, 404: ErrorBody },
+      },
+    },
+    async (req) => ({
+      success: true,
+      data: await operations.get(req.params.operationId, { forceRefresh: req.query.force_refresh ?? false }),
+    }),
+  );
+
+  app.get(
+    '/operations/:operationId/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Metrics recorded after `cursor` (e.g. training epochs)',
+        params: IdParams,
+        querystring: Type.Object({ cursor: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }),
+        response: { 200: MetricsResponse, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const { metrics, new_cursor } = await operations.metrics(req.params.operationId, req.query.cursor ?? 0);
+      return { success: true, data: { operation_id: req.params.operationId, metrics, new_cursor } };
+    },
+  );
+
+  app.get(
+    '/operations/:operationId/results',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Full result artifact of a completed operation (all trades, full equity curve, …)',
+        params: IdParams,
+        response: { 200: Type.Object({ success: Type.Boolean(), data: Type.Unknown() }), 404: ErrorBody },
+      },
+    },
+    async (req) => ({ success: true, data: operations.results(req.params.operationId) }),
+  );
+
+  app.delete(
+    '/operations/:operationId/cancel',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Cancel an operation on its worker',
+        params: IdParams,
+        body: Type.Optional(CancelRequest),
+        response: { 200: CancelResponse, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      const reason = req.body?.reason;
+      const op = await operations.cancel(req.params.operationId, reason);
+      return {
+        success: true,
+        data: { operation_id: op.operation_id, status: op.status, cancelled_at: op.completed_at, reason: reason ?? null },
+      };
+    },
+  );
+};

@@ -1,0 +1,150 @@
+import {
+  emptyProgress,
+  isTerminal,
+  type MetricRecord,
+  type Operation,
+  type OperationMetadata,
+  type OperationStatus,
+} from '../contracts/index.js';
+import type { JobOutput, ProgressUpdate } from './job.js';
+
+interface Entry {
+  op: Operation;
+  metrics: MetricRecord[];
+  artifact: unknown;
+  controller: AbortController;
+  /** The backend (or anyone) read the op after it ended: the final state is known outside. */
+  finalStateRead: boolean;
+}
+
+/**
+ * The worker's own record of the operations it ran (the seeds' worker-local OperationsService):
+ * what the backend reads through `GET /api/v1/operations/{id}`. Bounded: old finished ops are
+ * forgotten once `keep` is exceeded (the backend has stored them by then).
+ */
+export class WorkerOperations {
+  readonly #entries = new Map<string, Entry>();
+  readonly #workerId: string;
+  readonly #keep: number;
+
+  constructor(workerId: string, keep = 200) {
+    this.#workerId = workerId;
+    this.#keep = keep;
+  }
+
+  create(operationId: string, operationType: string, metadata: OperationMetadata): { op: Operation; signal: AbortSignal } {
+    const now = new Date().toISOString();
+    const op: Operation = {
+      operation_id: operationId,
+      operation_type: operationType,
+      status: 'running',
+      worker_id: this.#workerId,
+      created_at: now,
+      started_at: now,
+      completed_at: null,
+      progress: { ...emptyProgress(), current_step: 'Starting' },
+      metadata,
+      error_message: null,
+      result_summary: null,
+    };
+    const controller = new AbortController();
+    this.#entries.set(operationId, { op, metrics: [], artifact: undefined, controller, finalStateRead: false });
+    this.#prune();
+    return { op, signal: controller.signal };
+  }
+
+  has(operationId: string): boolean {
+    return this.#entries.has(operationId);
+  }
+
+  /** Reading a finished op marks its final state as delivered. */
+  read(operationId: string): Operation | undefined {
+    const e = this.#entries.get(operationId);
+    if (!e) return undefined;
+    if (isTerminal(e.op.status)) e.finalStateRead = true;
+    return e.op;
+  }
+
+  list(): Operation[] {
+    return [...this.#entries.values()].map((e) => e.op).reverse();
+  }
+
+  progress(operationId: string, update: ProgressUpdate): void {
+    const e = this.#entries.get(operationId);
+    if (!e || isTerminal(e.op.status)) return;
+    const { context, ...rest } = update;
+    const merged = { ...e.op.progress, ...rest };
+    if (context !== undefined) merged.context = { ...(e.op.progress.context ?? {}), ...context };
+    merged.percentage = Math.max(0, Math.min(100, merged.percentage));
+    e.op = { ...e.op, progress: merged };
+  }
+
+  metric(operationId: string, record: MetricRecord): void {
+    this.#entries.get(operationId)?.metrics.push(record);
+  }
+
+  metrics(operationId: string, cursor: number): { metrics: MetricRecord[]; new_cursor: number } | undefined {
+    const e = this.#entries.get(operationId);
+    if (!e) return undefined;
+    const metrics = e.metrics.slice(cursor);
+    return { metrics, new_cursor: Math.max(cursor, e.metrics.length) };
+  }
+
+  artifact(operationId: string): { found: boolean; artifact: unknown } {
+    const e = this.#entries.get(operationId);
+    return { found: e !== undefined && e.artifact !== undefined, artifact: e?.artifact };
+  }
+
+  complete(operationId: string, output: JobOutput): void {
+    this.#finish(operationId, 'completed', null, (e) => {
+      e.artifact = output.artifact;
+      e.op = {
+        ...e.op,
+        result_summary: output.summary,
+        progress: { ...e.op.progress, percentage: 100, current_step: 'Completed' },
+      };
+    });
+  }
+
+  fail(operationId: string, message: string): void {
+    this.#finish(operationId, 'failed', message);
+  }
+
+  markCancelled(operationId: string, message: string): void {
+    this.#finish(operationId, 'cancelled', message, (e) => {
+      e.op = { ...e.op, progress: { ...e.op.progress, current_step: 'Cancelled' } };
+    });
+  }
+
+  /** Signals the job to stop; its runner marks it cancelled once it has. */
+  requestCancel(operationId: string, reason: string): boolean {
+    const e = this.#entries.get(operationId);
+    if (!e || isTerminal(e.op.status)) return false;
+    e.controller.abort(reason);
+    return true;
+  }
+
+  cancelReason(operationId: string): string | undefined {
+    const reason: unknown = this.#entries.get(operationId)?.controller.signal.reason;
+    return typeof reason === 'string' ? reason : undefined;
+  }
+
+  finalStateRead(operationId: string): boolean {
+    return this.#entries.get(operationId)?.finalStateRead ?? true;
+  }
+
+  #finish(operationId: string, status: OperationStatus, message: string | null, mutate?: (e: Entry) => void): void {
+    const e = this.#entries.get(operationId);
+    if (!e || isTerminal(e.op.status)) return;
+    mutate?.(e);
+    e.op = { ...e.op, status, error_message: message, completed_at: new Date().toISOString() };
+  }
+
+  #prune(): void {
+    if (this.#entries.size <= this.#keep) return;
+    for (const [id, e] of this.#entries) {
+      if (this.#entries.size <= this.#keep) break;
+      if (isTerminal(e.op.status)) this.#entries.delete(id);
+    }
+  }
+}
