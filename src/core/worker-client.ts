@@ -41,7 +41,7 @@ export class WorkerClient {
   }
 
   async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
     const timeout = AbortSignal.timeout(timeoutMs ?? this.#opts.requestTimeoutMs);

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { loadBackendConfig, type BackendConfig } from '../config/env.js';
+import { Dispatcher } from '../core/dispatch/dispatcher.js';
+import { OperationsService } from '../core/operations/operations-service.js';
+import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.js';
+import { HealthMonitor } from '../core/registry/health-monitor.js';
+import { WorkerRegistry } from '../core/registry/worker-registry.js';
+import { WorkerClient } from '../core/worker-client.js';
+import { buildApp } from '../http/app.js';
+import type { StartRouteSpec } from '../http/routes/start.js';
+import { backtestStartRoute } from '../workers/backtest/backtest-start-route.js';
+import { trainingStartRoute } from '../workers/training/training-start-route.js';
+import { createRootLogger, onShutdownSignal } from './logger.js';
+import { VERSION } from './version.js';
+
+export interface RunningBackend {
+  app: FastifyInstance;
+  url: string;
+  registry: WorkerRegistry;
+  operations: OperationsService;
+  healthMonitor: HealthMonitor;
+  close(): Promise<void>;
+}
+
+/** Wires the backend from config and starts listening. */
+export async function startBackend(
+  config: BackendConfig,
+  deps: { log: Logger; startRoutes?: readonly StartRouteSpec[] },
+): Promise<RunningBackend> {
+  const log = deps.log;
+  const store = new SqliteOperationStore(config.dbPath);
+  const registry = new WorkerRegistry();
+  const client = new WorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
+  const operations = new OperationsService(
+    { store, registry, client, log },
+    { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },
+  );
+  const healthMonitor = new HealthMonitor(
+    {
+      registry,
+      client,
+      log,
+      onReport: (worker, report) => operations.onHealthReport(worker, report),
+      onRemoved: (worker) => operations.onWorkerRemoved(worker),
+    },
+    {
+      intervalMs: config.healthCheckIntervalMs,
+      timeoutMs: config.healthCheckTimeoutMs,
+      failureThreshold: config.healthCheckFailureThreshold,
+      removalThresholdMs: config.workerRemovalThresholdMs,
+    },
+  );
+  const dispatcher = new Dispatcher({ registry, client, operations, log }, { maxAttempts: config.maxDispatchAttempts });
+  const routes = deps.startRoutes ?? [
+    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir }),
+    trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
+  ];
+  const app = await buildApp({
+    log,
+    registry,
+    operations,
+    dispatcher,
+    startRoutes: routes,
+    apiToken: config.apiToken,
+    version: VERSION,
+    close: async () => {
+      await healthMonitor.close();
+      await operations.close();
+      store.close();
+    },
+  });
+  const address = await app.listen({ port: config.port, host: config.host });
+  healthMonitor.start();
+  operations.start();
+  const port = (app.server.address() as { port: number }).port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  log.info({ address, dbPath: config.dbPath, auth: config.apiToken !== undefined }, 'backend listening');
+  return { app, url, registry, operations, healthMonitor, close: () => app.close() };
+}
+
+/** `ktrdr backend`: config from env (+ flags), signals handled here. */
+export async function runBackendMain(overrides: { port?: number | undefined; host?: string | undefined } = {}): Promise<void> {
+  const config = loadBackendConfig(process.env, { port: overrides.port, host: overrides.host });
+  const log = createRootLogger(config.logLevel, { service: 'ktrdr-backend' });
+  const backend = await startBackend(config, { log });
+  onShutdownSignal(log, () => backend.close(), 10_000);
+}

@@ -1,0 +1,80 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { loadClientConfig } from '../config/env.js';
+import { BackendClient } from './backend-client.js';
+import type { CliIo } from './cli-io.js';
+import { CliError, EXIT_USAGE } from './cli-error.js';
+
+/** The global options every command sees (`--url`, `--token`, `--json`). */
+export interface GlobalOptions {
+  url?: string;
+  token?: string;
+  json?: boolean;
+}
+
+/**
+ * What a command action needs: the io, a backend client configured from the global options and
+ * the environment, and output helpers. One per `buildProgram` call.
+ */
+export class CommandContext {
+  constructor(readonly io: CliIo) {}
+
+  /** Global options merged with the command's own. */
+  globals(command: Command): GlobalOptions {
+    return command.optsWithGlobals<GlobalOptions>();
+  }
+
+  /** `--json` was given. */
+  isJson(command: Command): boolean {
+    return this.globals(command).json === true;
+  }
+
+  /** A client for `--url` (else KTRDR_API_URL, else http://localhost:8000) and `--token` (else KTRDR_API_TOKEN). */
+  client(command: Command): BackendClient {
+    const { url, token } = this.globals(command);
+    const fromEnv = loadClientConfig(this.io.env);
+    let baseUrl = fromEnv.apiUrl;
+    if (url !== undefined) {
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(url);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+        throw new CliError(`--url ${url}: expected an http:// or https:// URL, e.g. http://localhost:8000`, EXIT_USAGE);
+      }
+      baseUrl = url;
+    }
+    return new BackendClient({ baseUrl, token: token ?? fromEnv.apiToken });
+  }
+
+  /** `--data-dir`, else KTRDR_DATA_DIR, else `./data`. */
+  dataDir(option: string | undefined): string {
+    return resolve(option ?? nonEmpty(this.io.env['KTRDR_DATA_DIR']) ?? 'data');
+  }
+
+  /** `--strategies-dir`, else KTRDR_STRATEGIES_DIR, else `./strategies`. */
+  strategiesDir(option: string | undefined): string {
+    return resolve(option ?? nonEmpty(this.io.env['KTRDR_STRATEGIES_DIR']) ?? 'strategies');
+  }
+
+  /** Writes text to stdout (a newline is added when missing). */
+  print(text: string): void {
+    this.io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  }
+
+  /** Writes a value as indented JSON to stdout. */
+  printJson(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** Writes a note to stderr (kept off stdout so `--json` output stays parseable). */
+  note(text: string): void {
+    this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,119 @@
+import { Option, type Command } from 'commander';
+import type { StartResponse } from '../../contracts/index.js';
+import type { BacktestStartRequest } from '../backend-client.js';
+import { CliError, EXIT_USAGE } from '../cli-error.js';
+import type { CommandContext } from '../command-context.js';
+import { followAndReport } from '../follow-and-report.js';
+import { parseDate, parseNonNegativeNumber, parseNumber } from '../option-parsers.js';
+
+interface BacktestOptions {
+  strategy?: string;
+  model?: string;
+  symbol?: string;
+  timeframe?: string;
+  startDate: string;
+  endDate: string;
+  capital?: number;
+  commission?: number;
+  slippage?: number;
+  follow?: boolean;
+  cancelOnInterrupt?: boolean;
+}
+
+/** The options `backtests start` and `backtest` share. */
+function addBacktestOptions(command: Command): Command {
+  return command
+    .option('--model <path>', 'trained model to use: STRATEGY/TIMEFRAME_vN under the models directory, or a path (default: the latest model of the strategy)')
+    .option('--symbol <symbol>', "symbol to backtest, e.g. EURUSD (default: the strategy's first symbol)")
+    .option('--timeframe <timeframe>', "bar timeframe, e.g. 1h (default: the strategy's base timeframe)")
+    .requiredOption('--start-date <date>', 'first day of the backtest (YYYY-MM-DD)', parseDate)
+    .requiredOption('--end-date <date>', 'last day of the backtest (YYYY-MM-DD)', parseDate)
+    .addOption(new Option('--capital <amount>', 'initial capital (backend default: 100000)').argParser(parseNumber))
+    .addOption(new Option('--commission <rate>', 'commission per trade as a fraction of the notional, e.g. 0.001').argParser(parseNonNegativeNumber))
+    .addOption(new Option('--slippage <rate>', 'slippage as a fraction of the price, e.g. 0.0005').argParser(parseNonNegativeNumber))
+    .option('--follow', 'follow progress until the backtest ends, then print its metrics')
+    .option('--cancel-on-interrupt', 'with --follow: Ctrl+C cancels the backtest without asking');
+}
+
+/** `strategy_name` from `--model strategy/1h_v3`: models live in `{modelsDir}/{strategy}/{timeframe}_v{N}`. */
+function strategyFromModel(model: string): string | undefined {
+  const m = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\/[0-9]+[mhdwM]_v\d+\/?$/.exec(model.trim());
+  return m?.[1];
+}
+
+function toRequest(strategy: string | undefined, o: BacktestOptions): BacktestStartRequest {
+  const name = strategy ?? (o.model !== undefined ? strategyFromModel(o.model) : undefined);
+  if (name === undefined) {
+    throw new CliError('a strategy is required: --strategy NAME (or --model STRATEGY/TIMEFRAME_vN)', EXIT_USAGE);
+  }
+  const request: BacktestStartRequest = { strategy_name: name, start_date: o.startDate, end_date: o.endDate };
+  if (o.symbol !== undefined) request.symbol = o.symbol;
+  if (o.timeframe !== undefined) request.timeframe = o.timeframe;
+  if (o.capital !== undefined) request.initial_capital = o.capital;
+  if (o.commission !== undefined) request.commission = o.commission;
+  if (o.slippage !== undefined) request.slippage = o.slippage;
+  if (o.model !== undefined) request.model_path = o.model;
+  return request;
+}
+
+/** Prints what a start request returned; with `--follow`, follows it to the end. */
+export async function reportStart(
+  ctx: CommandContext,
+  command: Command,
+  kind: string,
+  started: StartResponse,
+  follow: { follow?: boolean; cancelOnInterrupt?: boolean },
+): Promise<void> {
+  const json = ctx.isJson(command);
+  if (follow.follow === true) {
+    if (!json) ctx.print(`Started ${kind} ${started.operation_id} on worker ${started.worker_id}`);
+    await followAndReport(ctx, command, started.operation_id, { cancelOnInterrupt: follow.cancelOnInterrupt });
+    return;
+  }
+  if (json) {
+    ctx.printJson(started);
+    return;
+  }
+  ctx.print(
+    `Started ${kind} ${started.operation_id} on worker ${started.worker_id}\n` +
+      `Follow it with: ktrdr operations follow ${started.operation_id}`,
+  );
+}
+
+async function startBacktest(ctx: CommandContext, command: Command, strategy: string | undefined, options: BacktestOptions) {
+  const request = toRequest(strategy, options);
+  const started = await ctx.client(command).startBacktest(request);
+  await reportStart(ctx, command, 'backtest', started, options);
+}
+
+/** `ktrdr backtests start …` and the short form `ktrdr backtest STRATEGY …`. */
+export function registerBacktestCommands(program: Command, ctx: CommandContext): void {
+  const backtests = program.command('backtests').description('run backtests on backtesting workers');
+  addBacktestOptions(
+    backtests
+      .command('start')
+      .description('start a backtest of a strategy (or a trained model) over a date range')
+      .option('--strategy <name>', 'strategy name (a file in the strategies directory)'),
+  )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  ktrdr backtests start --strategy rsi_macd_1h --symbol EURUSD --timeframe 1h \\\n' +
+        '      --start-date 2024-01-01 --end-date 2024-06-30 --follow\n' +
+        '  ktrdr backtests start --model rsi_macd_1h/1h_v2 --start-date 2024-01-01 --end-date 2024-12-31',
+    )
+    .action(async (options: BacktestOptions, command: Command) => {
+      await startBacktest(ctx, command, options.strategy, options);
+    });
+
+  addBacktestOptions(
+    program
+      .command('backtest')
+      .description('short form of `backtests start`: ktrdr backtest STRATEGY --start-date … --end-date …')
+      .argument('<strategy>', 'strategy name'),
+  )
+    .addHelpText('after', '\nExample:\n  ktrdr backtest rsi_macd_1h --start-date 2024-01-01 --end-date 2024-06-30 --follow')
+    .action(async (strategy: string, options: BacktestOptions, command: Command) => {
+      await startBacktest(ctx, command, strategy, options);
+    });
+}

@@ -1,0 +1,135 @@
+import { runBacktestEngine } from '../backtest/engine.js';
+import { summarizeBacktest } from '../backtest/result-summary.js';
+import { ruleProbabilities } from '../features/rules.js';
+import { loadModelBundle, resolveLatestBundle } from '../model/model-bundle.js';
+import { predictProbabilities } from '../model/predict-probabilities.js';
+import { initTensorflow } from '../model/tf-backend.js';
+import type { StrategyConfig } from '../strategy/strategy-config.js';
+import { firstIndexAtOrAfter, loadStrategyData, StrategyRequestError, strategyForTimeframe } from './strategy-data.js';
+
+export interface StrategyBacktestParams {
+  strategy: StrategyConfig;
+  dataDir: string;
+  modelsDir: string;
+  symbol: string;
+  timeframe: string;
+  startDate: string;
+  endDate: string;
+  initialCapital: number;
+  commission: number;
+  slippage: number;
+  /** Model bundle to use in neural mode; the strategy's latest when omitted. */
+  modelPath?: string | undefined;
+}
+
+export interface PipelineHooks {
+  progress(update: {
+    percentage: number;
+    current_step: string;
+    items_processed?: number;
+    items_total?: number;
+    steps_completed?: number;
+    steps_total?: number;
+    context?: Record<string, unknown>;
+  }): void;
+  isCancelled(): boolean;
+}
+
+/** Finds the model a neural backtest uses: the given path, or the strategy's latest bundle. */
+export async function resolveModelPath(modelsDir: string, strategy: StrategyConfig, modelPath: string | undefined): Promise<string> {
+  if (modelPath) return modelPath;
+  const tf = strategy.training_data.timeframes.base_timeframe;
+  const latest = await resolveLatestBundle(modelsDir, strategy.name, tf);
+  if (!latest) {
+    throw new StrategyRequestError(
+      'model_path',
+      `strategy '${strategy.name}' is neural and has no trained model for ${tf} in ${modelsDir}: train it first (ktrdr models train --strategy ${strategy.name}) or pass model_path`,
+    );
+  }
+  return latest;
+}
+
+/** Features → signals (rules or model inference) → bar loop → summary + full artifact. */
+export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: PipelineHooks) {
+  const strategy = strategyForTimeframe(p.strategy, p.timeframe);
+  hooks.progress({ percentage: 1, current_step: 'Loading data and computing features' });
+  const data = loadStrategyData(strategy, { dataDir: p.dataDir, symbol: p.symbol, endDate: p.endDate });
+  const { features, base } = data;
+  if (hooks.isCancelled()) return undefined;
+
+  let probabilities: Float32Array;
+  let modelPath: string | null = null;
+  let backend: string | null = null;
+  if (strategy.decisions.mode === 'rules') {
+    probabilities = ruleProbabilities(strategy, features);
+  } else {
+    modelPath = await resolveModelPath(p.modelsDir, strategy, p.modelPath);
+    hooks.progress({ percentage: 5, current_step: 'Loading model' });
+    const runtime = await initTensorflow('auto');
+    backend = runtime.backend;
+    const bundle = await loadModelBundle(runtime.tf, modelPath);
+    const expected = features.names.join(',');
+    if (bundle.featureNames.join(',') !== expected) {
+      throw new StrategyRequestError(
+        'model_path',
+        `model ${modelPath} was trained on features [${bundle.featureNames.join(', ')}] but strategy '${strategy.name}' produces [${features.names.join(', ')}]`,
+      );
+    }
+    hooks.progress({ percentage: 8, current_step: 'Running model inference' });
+    probabilities = predictProbabilities(runtime.tf, bundle, features.values, features.rows, features.cols);
+    bundle.model.dispose();
+  }
+
+  const startIndex = Math.max(features.validFrom, firstIndexAtOrAfter(base.time, p.startDate));
+  if (startIndex >= base.length - 1) {
+    throw new StrategyRequestError(
+      'start_date',
+      `no bars to trade for ${p.symbol} ${p.timeframe} between ${p.startDate} and ${p.endDate} once indicators have warmed up`,
+    );
+  }
+  const result = runBacktestEngine({
+    bars: base,
+    probabilities,
+    config: {
+      initialCapital: p.initialCapital,
+      commission: p.commission,
+      slippage: p.slippage,
+      confidenceThreshold: strategy.decisions.confidence_threshold,
+      minSignalSeparation: strategy.decisions.filters.min_signal_separation,
+      positionAwareness: strategy.decisions.position_awareness,
+      startIndex,
+      timeframe: p.timeframe,
+    },
+    isCancelled: hooks.isCancelled,
+    onProgress: ({ barsDone, barsTotal, pnl, trades }) =>
+      hooks.progress({
+        percentage: 10 + (89 * barsDone) / Math.max(1, barsTotal),
+        current_step: `Processing bar ${barsDone}/${barsTotal}`,
+        items_processed: barsDone,
+        items_total: barsTotal,
+        context: { current_pnl: Math.round(pnl * 100) / 100, trades },
+      }),
+  });
+  const summary = summarizeBacktest(result);
+  const info = {
+    strategy_name: strategy.name,
+    symbol: p.symbol,
+    timeframe: p.timeframe,
+    start_date: p.startDate,
+    end_date: p.endDate,
+    mode: strategy.decisions.mode,
+    model_path: modelPath,
+    tf_backend: backend,
+    bars: base.length - startIndex,
+  };
+  const equityTime: string[] = [];
+  const equity: number[] = [];
+  for (let i = startIndex; i < result.equity.length; i++) {
+    equityTime.push(new Date(result.time[i] as number).toISOString());
+    equity.push(Math.round((result.equity[i] as number) * 100) / 100);
+  }
+  return {
+    summary: { ...info, ...summary },
+    artifact: { ...info, metrics: summary.metrics, trades: result.trades, equity_curve: { time: equityTime, equity } },
+  };
+}

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import { InvalidRequestError } from '../../core/errors.js';
+import type { StartRouteSpec } from '../../http/routes/start.js';
+import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
+import { checkDataCoverage, loadStrategyOr400, parseDateRange, withTimeframeOr400 } from '../request-checks.js';
+import { BacktestStartRequest } from './backtest-request.js';
+
+export interface BacktestRouteSettings {
+  dataDir: string;
+  strategiesDir: string;
+  modelsDir: string;
+}
+
+/**
+ * Backend side of backtests: checks strategy, symbol data, dates and model before anything is
+ * dispatched, and fills symbol/timeframe from the strategy when omitted.
+ */
+export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteSpec<typeof BacktestStartRequest> {
+  return {
+    paths: ['/backtests/start'],
+    operationType: 'backtesting',
+    workerType: 'backtesting',
+    workerPath: '/backtests/start',
+    body: BacktestStartRequest,
+    summary: 'Start a backtest on a free backtesting worker',
+    async prepare(body) {
+      const strategy = loadStrategyOr400(body.strategy_name, settings.strategiesDir);
+      const symbol = body.symbol ?? strategy.training_data.symbols.symbols[0]!;
+      const timeframe = body.timeframe ?? strategy.training_data.timeframes.base_timeframe;
+      const effective = withTimeframeOr400(strategy, timeframe);
+      const { start, end } = parseDateRange(body.start_date, body.end_date);
+      checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
+      let modelPath = body.model_path;
+      if (effective.decisions.mode === 'neural') {
+        if (modelPath !== undefined && !existsSync(modelPath)) {
+          throw InvalidRequestError.field('model_path', `'${modelPath}' does not exist`);
+        }
+        try {
+          modelPath = await resolveModelPath(settings.modelsDir, effective, modelPath);
+        } catch (err) {
+          throw InvalidRequestError.field('model_path', (err as Error).message.replace(/^model_path: /, ''));
+        }
+      }
+      const payload = { ...body, symbol, timeframe, ...(modelPath ? { model_path: modelPath } : {}) };
+      return {
+        metadata: {
+          symbol,
+          timeframe,
+          start_date: new Date(start).toISOString().slice(0, 10),
+          end_date: new Date(end).toISOString().slice(0, 10),
+          parameters: { strategy_name: body.strategy_name, initial_capital: body.initial_capital, commission: body.commission, slippage: body.slippage, model_path: modelPath ?? null, mode: effective.decisions.mode },
+        },
+        payload,
+      };
+    },
+  };
+}

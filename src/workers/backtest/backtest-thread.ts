@@ -1,0 +1,28 @@
+/** Thread entry of a backtest: runs the whole pipeline off the worker's HTTP thread. */
+import type { JobOutput, ThreadJobContext } from '../../worker-kit/job.js';
+import { runStrategyBacktest } from '../../domain/pipeline/run-strategy-backtest.js';
+import { loadStrategy } from '../../domain/strategy/load-strategy.js';
+import type { BacktestStartRequest } from './backtest-request.js';
+
+export async function run(params: BacktestStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
+  const s = ctx.settings as { dataDir: string; modelsDir: string; strategiesDir: string };
+  const strategy = loadStrategy(params.strategy_name, s.strategiesDir);
+  const out = await runStrategyBacktest(
+    {
+      strategy,
+      dataDir: s.dataDir,
+      modelsDir: s.modelsDir,
+      symbol: params.symbol ?? strategy.training_data.symbols.symbols[0]!,
+      timeframe: params.timeframe ?? strategy.training_data.timeframes.base_timeframe,
+      startDate: params.start_date,
+      endDate: params.end_date,
+      initialCapital: params.initial_capital,
+      commission: params.commission,
+      slippage: params.slippage,
+      modelPath: params.model_path,
+    },
+    { progress: (u) => ctx.progress(u), isCancelled: () => ctx.isCancelled() },
+  );
+  ctx.throwIfCancelled();
+  return out!;
+}

@@ -1,0 +1,63 @@
+import { DataError } from '../domain/data/data-error.js';
+import { loadOhlcv } from '../domain/data/ohlcv-loader.js';
+import { requiredTimeframes } from '../domain/features/build-features.js';
+import { StrategyRequestError, strategyForTimeframe } from '../domain/pipeline/strategy-data.js';
+import { loadStrategy } from '../domain/strategy/load-strategy.js';
+import type { StrategyConfig } from '../domain/strategy/strategy-config.js';
+import { InvalidRequestError } from '../core/errors.js';
+
+/** Shared request checks of the backend's start routes: each failure is a 400 naming the field. */
+export function loadStrategyOr400(name: string, strategiesDir: string): StrategyConfig {
+  try {
+    return loadStrategy(name, strategiesDir);
+  } catch (err) {
+    const e = err as Error & { code?: string; issues?: { path: string; message: string }[] };
+    if (e.code === 'STRATEGY_INVALID' && e.issues) {
+      throw new InvalidRequestError(e.issues.map((i) => ({ path: `strategy_name (${name}): ${i.path}`, message: i.message })));
+    }
+    throw InvalidRequestError.field('strategy_name', e.message);
+  }
+}
+
+export function withTimeframeOr400(strategy: StrategyConfig, timeframe: string): StrategyConfig {
+  try {
+    return strategyForTimeframe(strategy, timeframe);
+  } catch (err) {
+    if (err instanceof StrategyRequestError) throw InvalidRequestError.field(err.field, err.message.replace(`${err.field}: `, ''));
+    throw err;
+  }
+}
+
+function parseDate(field: string, value: string): number {
+  const t = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(t)) throw InvalidRequestError.field(field, `'${value}' is not a valid date (use YYYY-MM-DD)`);
+  return t;
+}
+
+export function parseDateRange(startDate: string, endDate: string): { start: number; end: number } {
+  const start = parseDate('start_date', startDate);
+  const end = parseDate('end_date', endDate);
+  if (end <= start) throw InvalidRequestError.field('end_date', `must be after start_date (${startDate})`);
+  return { start, end };
+}
+
+/** Every timeframe the strategy needs has data for the symbol inside the range. */
+export function checkDataCoverage(
+  strategy: StrategyConfig,
+  dataDir: string,
+  symbol: string,
+  startDate: string | undefined,
+  endDate: string | undefined,
+): void {
+  for (const tf of requiredTimeframes(strategy)) {
+    try {
+      loadOhlcv({ dataDir, symbol, timeframe: tf, startDate, endDate });
+    } catch (err) {
+      if (err instanceof DataError) {
+        const field = err.code === 'DATA_EMPTY' ? 'start_date' : 'symbol';
+        throw InvalidRequestError.field(field, err.message);
+      }
+      throw err;
+    }
+  }
+}
