@@ -94,13 +94,19 @@ const metricColumns: TableColumn<[string, string]>[] = [
   { header: 'Value', value: (r) => r[1], align: 'right' },
 ];
 
+/** The backtest metrics table of a result (summary or full result); '' when it has no metrics. */
+export function formatBacktestMetricsTable(result: unknown): string {
+  const rows = backtestMetricRows(result);
+  return rows.length === 0 ? '' : formatTable(rows, metricColumns);
+}
+
 /** The completion report of a backtest: a heading and the metrics table. */
 export function formatBacktestReport(op: Operation): string {
   const subject = describeOperationSubject(op);
-  const rows = backtestMetricRows(op.result_summary);
+  const table = formatBacktestMetricsTable(op.result_summary);
   const head = `Backtest ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n`;
-  if (rows.length === 0) return `${head}(the result has no metrics; see \`ktrdr operations results ${op.operation_id}\`)\n`;
-  return `${head}\n${formatTable(rows, metricColumns)}`;
+  if (table === '') return `${head}(the result has no metrics; see \`ktrdr operations results ${op.operation_id}\`)\n`;
+  return `${head}\n${table}`;
 }
 
 const EPOCH_KEYS = ['epoch', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'duration_s'];
@@ -151,6 +157,28 @@ function historyOf(result: unknown): MetricRecord[] {
   return [];
 }
 
+function primitiveText(v: unknown): string | undefined {
+  if (typeof v === 'string' || typeof v === 'boolean') return String(v);
+  const n = asNumber(v);
+  return n === undefined ? undefined : String(+n.toPrecision(6));
+}
+
+/**
+ * A summary field as short text: primitives as is, a list of primitives joined with `, `, a flat
+ * object as `key value, …`; undefined (left out) for null and anything nested deeper.
+ */
+function scalarText(v: unknown): string | undefined {
+  if (Array.isArray(v)) {
+    const parts = v.map(primitiveText);
+    return parts.length > 0 && parts.every((p) => p !== undefined) ? parts.join(', ') : undefined;
+  }
+  if (isRecord(v)) {
+    const parts = Object.entries(v).map(([k, x]) => [k, primitiveText(x)] as const);
+    return parts.length > 0 && parts.every(([, p]) => p !== undefined) ? parts.map(([k, p]) => `${k} ${p}`).join(', ') : undefined;
+  }
+  return primitiveText(v);
+}
+
 const SHOWN_TRAINING_KEYS = new Set(['model_path', 'test_accuracy', 'baseline_accuracy']);
 
 /**
@@ -181,9 +209,7 @@ export function formatTrainingReport(op: Operation, epochs: readonly MetricRecor
   const modelPath = rs['model_path'];
   if (typeof modelPath === 'string') pairs.push(['Model', modelPath]);
   for (const [k, v] of Object.entries(rs)) {
-    if (SHOWN_TRAINING_KEYS.has(k)) continue;
-    if (typeof v === 'string' || typeof v === 'boolean') pairs.push([k, String(v)]);
-    else if (asNumber(v) !== undefined) pairs.push([k, String(+(v as number).toPrecision(6))]);
+    if (!SHOWN_TRAINING_KEYS.has(k)) pairs.push([k, scalarText(v)]);
   }
   return out + formatKeyValues(pairs);
 }
@@ -191,9 +217,7 @@ export function formatTrainingReport(op: Operation, epochs: readonly MetricRecor
 /** Report of any other completed operation: its scalar result fields. */
 export function formatGenericReport(op: Operation): string {
   const rs = op.result_summary ?? {};
-  const pairs = Object.entries(rs)
-    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
-    .map(([k, v]) => [k, String(v)] as [string, string]);
+  const pairs = Object.entries(rs).map(([k, v]) => [k, scalarText(v)] as [string, string | undefined]);
   return `Operation ${op.operation_id} (${op.operation_type}) completed\n${formatKeyValues(pairs)}`;
 }
 

@@ -1,6 +1,7 @@
 import type { OperationStatus, Progress } from '../contracts/index.js';
 import type { TextSink } from './cli-io.js';
-import { formatDuration, truncate } from './format.js';
+import { formatDuration } from './format.js';
+import { truncate } from './table.js';
 
 /** What the renderer reads of an operation. */
 export interface ProgressSnapshot {

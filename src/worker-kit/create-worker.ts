@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { Type, type TSchema } from 'typebox';
 import {
-  CancelRequest,
   ErrorBody,
   MetricsResponse,
   newWorkerOperationId,
@@ -17,6 +16,7 @@ import {
 import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../core/errors.js';
 import { requireBearerToken } from '../http/auth.js';
 import { errorHandler } from '../http/error-handler.js';
+import { cancelReason } from '../http/routes/operations.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
 import { runInThread } from './run-in-thread.js';
@@ -150,11 +150,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   });
   app.delete(
     '/api/v1/operations/:operationId/cancel',
-    { schema: { params: IdParams, body: Type.Optional(CancelRequest), response: { 200: OperationEnvelope, 404: ErrorBody } } },
+    { schema: { params: IdParams, response: { 200: OperationEnvelope, 404: ErrorBody } } },
     async (req) => {
       const id = req.params.operationId;
       if (!operations.has(id)) throw new OperationNotFoundError(id);
-      const reason = req.body?.reason ?? 'Cancelled by user';
+      const reason = cancelReason(req.body) ?? 'Cancelled by user';
       if (operations.requestCancel(id, reason)) log.info({ operationId: id, reason }, 'cancellation requested');
       return { success: true, data: operations.read(id)! };
     },

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
-  CancelRequest,
   CancelResponse,
   ErrorBody,
   MetricsResponse,
@@ -9,10 +8,22 @@ import {
   OperationList,
   OperationListQuery,
 } from '../../contracts/index.js';
+import { InvalidRequestError } from '../../core/errors.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 
 export interface OperationRoutesOptions {
   operations: OperationsService;
+}
+
+/** The optional `{reason}` of a cancel request (400 when present but not a short string). */
+export function cancelReason(body: unknown): string | undefined {
+  if (body === undefined || body === null || body === '') return undefined;
+  const reason = (body as { reason?: unknown }).reason;
+  if (reason === undefined) return undefined;
+  if (typeof reason !== 'string' || reason.length > 500) {
+    throw InvalidRequestError.field('reason', 'must be a string of at most 500 characters');
+  }
+  return reason;
 }
 
 const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
@@ -95,12 +106,12 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
         tags: ['operations'],
         summary: 'Cancel an operation on its worker',
         params: IdParams,
-        body: Type.Optional(CancelRequest),
+        // No body schema: DELETE usually comes without a body, and `reason` is optional.
         response: { 200: CancelResponse, 404: ErrorBody, 409: ErrorBody },
       },
     },
     async (req) => {
-      const reason = req.body?.reason;
+      const reason = cancelReason(req.body);
       const op = await operations.cancel(req.params.operationId, reason);
       return {
         success: true,

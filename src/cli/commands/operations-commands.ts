@@ -1,0 +1,127 @@
+import type { Command } from 'commander';
+import type { Operation, OperationSummary } from '../../contracts/index.js';
+import type { CommandContext } from '../command-context.js';
+import { followAndReport } from '../follow-and-report.js';
+import { formatTimestamp } from '../format.js';
+import { describeOperationSubject, formatBacktestMetricsTable, formatCompletionReport } from '../operation-report.js';
+import { parseCount, parseOperationStatus, parsePositiveInteger } from '../option-parsers.js';
+import { describeProgress } from '../progress-renderer.js';
+import { formatKeyValues, formatTable, type TableColumn } from '../table.js';
+
+const listColumns: TableColumn<OperationSummary>[] = [
+  { header: 'ID', value: (o) => o.operation_id },
+  { header: 'TYPE', value: (o) => o.operation_type },
+  { header: 'STATUS', value: (o) => o.status },
+  { header: 'PROGRESS', value: (o) => `${(o.progress.percentage ?? 0).toFixed(1)}%`, align: 'right' },
+  { header: 'WORKER', value: (o) => o.worker_id },
+  { header: 'CREATED', value: (o) => formatTimestamp(o.created_at) },
+  { header: 'SUBJECT', value: (o) => describeOperationSubject(o), maxWidth: 60 },
+];
+
+/** The detail view of one operation (`operations status`). */
+export function formatOperationDetails(op: Operation): string {
+  return formatKeyValues([
+    ['Operation', op.operation_id],
+    ['Type', op.operation_type],
+    ['Status', op.status],
+    ['Progress', describeProgress(op)],
+    ['Worker', op.worker_id],
+    ['Subject', describeOperationSubject(op) || undefined],
+    ['Created', formatTimestamp(op.created_at)],
+    ['Started', formatTimestamp(op.started_at)],
+    ['Completed', formatTimestamp(op.completed_at)],
+    ['Error', op.error_message ?? undefined],
+  ]);
+}
+
+interface ListOptions {
+  status?: Operation['status'];
+  type?: string;
+  active?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** `ktrdr operations list|status|follow|cancel|results` (alias `ops`). */
+export function registerOperationsCommands(program: Command, ctx: CommandContext): void {
+  const ops = program.command('operations').alias('ops').description('list, inspect, follow and cancel operations');
+
+  ops
+    .command('list', { isDefault: true })
+    .description('list operations, newest first')
+    .option('--status <status>', 'only this status: pending, running, completed, failed, cancelled', parseOperationStatus)
+    .option('--type <type>', 'only this operation type, e.g. backtesting or training')
+    .option('--active', 'only pending and running operations')
+    .option('--limit <n>', 'at most N operations (default 100)', parsePositiveInteger)
+    .option('--offset <n>', 'skip the first N', parseCount)
+    .addHelpText('after', '\nExamples:\n  ktrdr ops\n  ktrdr operations list --active\n  ktrdr operations list --status failed --type training --limit 10')
+    .action(async (o: ListOptions, command: Command) => {
+      const list = await ctx.client(command).listOperations({
+        status: o.status,
+        operationType: o.type,
+        activeOnly: o.active,
+        limit: o.limit,
+        offset: o.offset,
+      });
+      if (ctx.isJson(command)) return ctx.printJson(list);
+      ctx.print(formatTable(list.data, listColumns, { emptyText: 'No operations.' }));
+      if (list.data.length > 0) {
+        ctx.print(`${list.data.length} shown of ${list.total_count} (${list.active_count} active)`);
+      }
+    });
+
+  ops
+    .command('status')
+    .description("show an operation's status, progress and (when completed) its result summary")
+    .argument('<operation-id>', 'operation id, e.g. op_backtesting_20250101_120000_1a2b3c4d')
+    .action(async (operationId: string, _o: unknown, command: Command) => {
+      const reply = await ctx.client(command).getOperation(operationId);
+      if (ctx.isJson(command)) return ctx.printJson(reply);
+      const op = reply.data;
+      ctx.print(formatOperationDetails(op));
+      if (op.status === 'completed' && op.result_summary !== null) ctx.print(`\n${formatCompletionReport(op)}`);
+    });
+
+  ops
+    .command('follow')
+    .description('follow a running operation until it ends (progress, epochs, final report)')
+    .argument('<operation-id>', 'operation id')
+    .option('--cancel-on-interrupt', 'Ctrl+C cancels the operation without asking')
+    .action(async (operationId: string, o: { cancelOnInterrupt?: boolean }, command: Command) => {
+      await followAndReport(ctx, command, operationId, { cancelOnInterrupt: o.cancelOnInterrupt });
+    });
+
+  ops
+    .command('cancel')
+    .description('cancel a pending or running operation')
+    .argument('<operation-id>', 'operation id')
+    .option('--reason <text>', 'why (kept with the operation)')
+    .action(async (operationId: string, o: { reason?: string }, command: Command) => {
+      const reply = await ctx.client(command).cancelOperation(operationId, o.reason);
+      if (ctx.isJson(command)) return ctx.printJson(reply);
+      ctx.print(`Operation ${reply.data.operation_id} is ${reply.data.status}${reply.data.reason ? ` (${reply.data.reason})` : ''}`);
+    });
+
+  ops
+    .command('results')
+    .description('the full result of a completed operation (all trades, full equity curve, …); use --json to save it')
+    .argument('<operation-id>', 'operation id')
+    .addHelpText('after', '\nExample:\n  ktrdr --json operations results op_backtesting_20250101_120000_1a2b3c4d > result.json')
+    .action(async (operationId: string, _o: unknown, command: Command) => {
+      const reply = await ctx.client(command).getResults(operationId);
+      if (ctx.isJson(command)) return ctx.printJson(reply);
+      ctx.print(formatResults(operationId, reply.data));
+    });
+}
+
+/** Human view of a results artifact: the metrics table when it has backtest metrics, else its JSON. */
+function formatResults(operationId: string, data: unknown): string {
+  const table = formatBacktestMetricsTable(data);
+  if (table === '') return JSON.stringify(data, null, 2);
+  const d = data as Record<string, unknown>;
+  const extra = [
+    Array.isArray(d['trades']) ? `${d['trades'].length} trades` : '',
+    Array.isArray(d['equity_curve']) ? `${d['equity_curve'].length} equity points` : '',
+  ].filter((s) => s !== '');
+  return `Results of ${operationId}\n\n${table}${extra.length > 0 ? `\n${extra.join(', ')} in the full result (use --json to get them).\n` : ''}`;
+}

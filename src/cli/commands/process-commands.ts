@@ -1,0 +1,54 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseCount, parsePort } from '../option-parsers.js';
+
+// The servers are imported lazily: `ktrdr ops` should not load fastify, tfjs or the thread pool.
+
+function parseWorkerType(value: string): string {
+  const v = value.trim().toLowerCase();
+  if (v === 'backtest' || v === 'backtesting') return 'backtesting';
+  if (v === 'train' || v === 'training') return 'training';
+  throw new InvalidArgumentError(`'${value}' is not a worker type (backtesting or training).`);
+}
+
+/** `ktrdr backend`, `ktrdr worker TYPE`, `ktrdr up`: run the servers in this process. */
+export function registerProcessCommands(program: Command): void {
+  program
+    .command('backend')
+    .description('run the backend API server in the foreground (Ctrl+C stops it)')
+    .option('--port <n>', 'port to listen on (default: $KTRDR_API_PORT or 8000)', parsePort)
+    .option('--host <host>', 'interface to bind (default: $KTRDR_API_HOST or 0.0.0.0)')
+    .addHelpText('after', '\nExample:\n  ktrdr backend --port 8000')
+    .action(async (o: { port?: number; host?: string }) => {
+      const { runBackendMain } = await import('../../bin/backend.js');
+      await runBackendMain({ port: o.port, host: o.host });
+    });
+
+  program
+    .command('worker')
+    .description('run a worker that registers with the backend at $KTRDR_API_URL (Ctrl+C drains and stops it)')
+    .argument('<type>', 'backtesting or training', parseWorkerType)
+    .option('--port <n>', 'port to listen on (default: $WORKER_PORT, else 5003 backtesting / 5004 training)', parsePort)
+    .addHelpText('after', '\nExamples:\n  KTRDR_API_URL=http://localhost:8000 ktrdr worker backtesting --port 5003\n  WORKER_GPU=true ktrdr worker training')
+    .action(async (type: string, o: { port?: number }) => {
+      const { runWorkerMain } = await import('../../bin/worker.js');
+      await runWorkerMain(type, { port: o.port });
+    });
+
+  program
+    .command('up')
+    .description('start a local cluster in the foreground: the backend plus backtesting and training workers')
+    .option('--backtest-workers <n>', 'backtesting workers', parseCount, 2)
+    .option('--training-workers <n>', 'CPU training workers', parseCount, 1)
+    .option('--gpu-workers <n>', 'how many of the training workers declare a GPU (WORKER_GPU=true)', parseCount, 0)
+    .option('--port <n>', 'backend port', parsePort, 8000)
+    .addHelpText('after', '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080')
+    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number }) => {
+      const { runLocalClusterMain } = await import('../local-cluster.js');
+      await runLocalClusterMain({
+        backtestWorkers: o.backtestWorkers,
+        trainingWorkers: o.trainingWorkers,
+        gpuTrainingWorkers: o.gpuWorkers,
+        port: o.port,
+      });
+    });
+}

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+
+export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+export const FIXTURE_WORKER = join(repoRoot, 'dist', 'test', 'fixtures', 'fixture-worker.js');
+
+/** Short timings so failure detection happens in seconds. */
+export const FAST_ENV: Record<string, string> = {
+  HEALTH_CHECK_INTERVAL_SECONDS: '0.2',
+  HEALTH_CHECK_TIMEOUT_SECONDS: '0.5',
+  HEALTH_CHECK_FAILURE_THRESHOLD: '2',
+  WORKER_REMOVAL_THRESHOLD_SECONDS: '1.5',
+  ORPHAN_TIMEOUT_SECONDS: '4',
+  WORKER_REGISTRATION_CHECK_SECONDS: '0.3',
+  WORKER_DRAIN_SECONDS: '3',
+  LOG_LEVEL: 'warn',
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export function tempDir(prefix = 'ktrdr-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export interface Proc {
+  name: string;
+  url: string;
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  /** SIGKILL, no cleanup: a crash. */
+  crash(): Promise<void>;
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
+}
+
+export function spawnNode(name: string, args: string[], env: Record<string, string>, port: number): Proc {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...FAST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  return {
+    name,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    child,
+    output: () => out,
+    async crash() {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited(child);
+      return child.exitCode;
+    },
+  };
+}
+
+export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number }): Promise<Proc> {
+  const port = opts.port ?? (await freePort());
+  const proc = spawnNode('backend', [CLI, 'backend', '--port', String(port), '--host', '127.0.0.1'], { KTRDR_DB_PATH: opts.dbPath, ...opts.env }, port);
+  await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
+  return proc;
+}
+
+export async function startFixtureWorker(apiUrl: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {
+  const port = await freePort();
+  return spawnNode(workerId, [FIXTURE_WORKER], { KTRDR_API_URL: apiUrl, WORKER_PORT: String(port), WORKER_ID: workerId, ...env }, port);
+}
+
+export async function startRealWorker(apiUrl: string, type: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {
+  const port = await freePort();
+  return spawnNode(
+    workerId,
+    [CLI, 'worker', type, '--port', String(port)],
+    { KTRDR_API_URL: apiUrl, WORKER_ID: workerId, WORKER_HOST: '127.0.0.1', WORKER_ENDPOINT_URL: `http://127.0.0.1:${port}`, ...env },
+    port,
+  );
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: { timeoutMs?: number; intervalMs?: number; proc?: Proc } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  let lastError: unknown;
+  for (;;) {
+    if (opts.proc && opts.proc.child.exitCode !== null) {
+      throw new Error(`${what}: ${opts.proc.name} exited (${opts.proc.child.exitCode}):\n${opts.proc.output().slice(-2000)}`);
+    }
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
+  }
+}
+
+export interface ApiReply<T = any> {
+  status: number;
+  body: T;
+}
+
+export async function api<T = any>(base: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<ApiReply<T>> {
+  const headers: Record<string, string> = {};
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers['authorization'] = `Bearer ${init.token}`;
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    body: init.body === undefined ? null : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** A valid backtest request for the shipped data and rules strategy, plus fixture knobs. */
+export function backtestBody(fixture: Record<string, unknown> = {}): Record<string, unknown> {
+  return { strategy_name: 'rsi_reversion_rules', start_date: '2024-01-01', end_date: '2024-03-01', fixture };
+}
+
+export async function waitForWorkers(base: string, count: number, opts: { token?: string; status?: string; timeoutMs?: number } = {}) {
+  return waitFor(
+    `${count} workers${opts.status ? ` ${opts.status}` : ''}`,
+    async () => {
+      const r = await api<any[]>(base, `/api/v1/workers${opts.status ? `?status=${opts.status}` : ''}`, { token: opts.token });
+      return r.body.length === count ? r.body : undefined;
+    },
+    { timeoutMs: opts.timeoutMs ?? 15_000 },
+  );
+}
+
+export async function waitForStatus(base: string, operationId: string, statuses: string[], timeoutMs = 15_000, token?: string) {
+  return waitFor(
+    `operation ${operationId} to be ${statuses.join('|')}`,
+    async () => {
+      const r = await api(base, `/api/v1/operations/${operationId}?force_refresh=true`, { token });
+      return statuses.includes(r.body?.data?.status) ? r.body.data : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
+}
