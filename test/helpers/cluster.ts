@@ -44,7 +44,9 @@ export interface Proc {
   output(): string;
   /** SIGKILL, no cleanup: a crash. */
   crash(): Promise<void>;
-  /** SIGTERM and wait for exit; returns the exit code. */
+  /** Sends SIGTERM once (a second SIGTERM means "exit now" to our processes). */
+  terminate(): void;
+  /** SIGTERM (once) and wait for exit; returns the exit code. */
   stop(): Promise<number | null>;
 }
 
@@ -55,6 +57,12 @@ function exited(child: ChildProcess): Promise<void> {
 export function spawnNode(name: string, args: string[], env: Record<string, string>, port: number): Proc {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...FAST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let terminated = false;
+  const terminate = () => {
+    if (terminated || child.exitCode !== null || child.signalCode !== null) return;
+    terminated = true;
+    child.kill('SIGTERM');
+  };
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return {
@@ -67,8 +75,9 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
       child.kill('SIGKILL');
       await exited(child);
     },
+    terminate,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      terminate();
       await exited(child);
       return child.exitCode;
     },
