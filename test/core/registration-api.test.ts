@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadBackendConfig } from '../../src/config/env.js';
+import { startBackend } from '../../src/bin/backend.js';
+import { api, tempDir } from '../helpers/cluster.js';
+
+async function backend(t: import('node:test').TestContext) {
+  const dir = tempDir();
+  const config = loadBackendConfig({}, {
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: join(dir.path, 'ktrdr.db'),
+    // Long interval: these tests are about the API, not health checks.
+    healthCheckIntervalMs: 60_000,
+  });
+  const b = await startBackend(config, { log: pino({ level: 'silent' }) });
+  t.after(async () => {
+    await b.close();
+    dir.remove();
+  });
+  return b.url;
+}
+
+const reg = (id: string, extra: Record<string, unknown> = {}) => ({
+  worker_id: id,
+  worker_type: 'backtesting',
+  endpoint_url: `http://127.0.0.1:59${id.length}1`,
+  ...extra,
+});
+
+test('register, list, get, aggregate, idempotent re-register', async (t) => {
+  const url = await backend(t);
+  const a = await api(url, '/api/v1/workers/register', { method: 'POST', body: reg('bt-a', { capabilities: { cores: 4 } }) });
+  assert.equal(a.status, 200);
+  assert.equal(a.body.worker.status, 'available');
+  await api(url, '/api/v1/workers/register', {
+    method: 'POST',
+    body: { worker_id: 'tr-gpu', worker_type: 'training', endpoint_url: 'http://127.0.0.1:59999', capabilities: { gpu: true } },
+  });
+  const list = await api(url, '/api/v1/workers');
+  assert.ok(Array.isArray(list.body), 'a bare JSON array');
+  assert.equal(list.body.length, 2);
+  const w = list.body.find((x: { worker_id: string }) => x.worker_id === 'bt-a');
+  assert.deepEqual(Object.keys(w).sort(), [
+    'capabilities', 'current_operation_id', 'endpoint_url', 'health_check_failures', 'last_health_check',
+    'last_healthy_at', 'metadata', 'status', 'worker_id', 'worker_type',
+  ]);
+  assert.equal((await api(url, '/api/v1/workers?worker_type=training')).body.length, 1);
+  assert.equal((await api(url, '/api/v1/workers?status=busy')).body.length, 0);
+  assert.equal((await api(url, '/api/v1/workers/tr-gpu')).body.capabilities.gpu, true);
+  const missing = await api(url, '/api/v1/workers/nope');
+  assert.equal(missing.status, 404);
+  assert.match(missing.body.detail, /nope/);
+
+  // Same id again: url and capabilities updated, still one record, available.
+  const again = await api(url, '/api/v1/workers/register', {
+    method: 'POST',
+    body: reg('bt-a', { endpoint_url: 'http://127.0.0.1:58888', capabilities: { cores: 8 } }),
+  });
+  assert.equal(again.status, 200);
+  const after = await api(url, '/api/v1/workers/bt-a');
+  assert.equal(after.body.endpoint_url, 'http://127.0.0.1:58888');
+  assert.equal(after.body.capabilities.cores, 8);
+  assert.equal((await api(url, '/api/v1/workers')).body.length, 2);
+
+  // A new id at an endpoint already registered replaces the old record.
+  await api(url, '/api/v1/workers/register', { method: 'POST', body: reg('bt-b', { endpoint_url: 'http://127.0.0.1:58888' }) });
+  assert.equal((await api(url, '/api/v1/workers/bt-a')).status, 404);
+  assert.equal((await api(url, '/api/v1/workers/bt-b')).status, 200);
+
+  const health = (await api(url, '/api/v1/workers/health')).body;
+  assert.deepEqual(health, {
+    total_workers: 2,
+    available: 2,
+    busy: 0,
+    temporarily_unavailable: 0,
+    by_type: {
+      backtesting: { available: 1, busy: 0, temporarily_unavailable: 0 },
+      training: { available: 1, busy: 0, temporarily_unavailable: 0 },
+    },
+  });
+});
+
+test('bad registration payloads get 400 naming the field and change nothing', async (t) => {
+  const url = await backend(t);
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ worker_type: 'backtesting', endpoint_url: 'http://127.0.0.1:1' }, /^worker_id: is required/],
+    [reg('x', { worker_type: 'gpu_magic' }), /^worker_type: must be one of backtesting, training/],
+    [reg('x', { endpoint_url: 'ftp://host:1' }), /^endpoint_url: must be an http/],
+    [reg('x', { endpoint_url: 'not a url' }), /^endpoint_url: 'not a url' is not a URL/],
+    [reg('x', { capabilities: 'lots' }), /^capabilities: /],
+    [{ worker_id: 'x', worker_type: 'backtesting' }, /^endpoint_url: is required/],
+  ];
+  for (const [body, pattern] of cases) {
+    const r = await api(url, '/api/v1/workers/register', { method: 'POST', body });
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.match(r.body.detail, pattern);
+  }
+  const bad = await fetch(`${url}/api/v1/workers/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' });
+  assert.equal(bad.status, 400);
+  assert.equal((await api(url, '/api/v1/workers')).body.length, 0);
+});
+
+test('backtest and training requests are validated before anything is dispatched', async (t) => {
+  const url = await backend(t);
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['/api/v1/backtests/start', { strategy_name: 'no_such', start_date: '2024-01-01', end_date: '2024-02-01' }, /strategy_name: .*no_such.*not found/i],
+    ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: '2024-02-01', end_date: '2024-01-01' }, /^end_date: must be after start_date/],
+    ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', symbol: 'XAUUSD', start_date: '2024-01-01', end_date: '2024-02-01' }, /^symbol: /],
+    ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: '2031-01-01', end_date: '2031-02-01' }, /^start_date: /],
+    ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: '2024-01-01', end_date: '2024-02-01', initial_capital: -5 }, /^initial_capital: /],
+    ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: 'yesterday', end_date: '2024-02-01' }, /^start_date: /],
+    ['/api/v1/backtests/start', { strategy_name: 'mtf_trend_1h_4h', timeframe: '1d', start_date: '2024-01-01', end_date: '2024-02-01' }, /^timeframe: .*multi-timeframe/],
+    ['/api/v1/training/start', { strategy_name: 'rsi_macd_1h', strategy_yaml: 'x: 1' }, /^strategy_name: give exactly one/],
+    ['/api/v1/training/start', { strategy_yaml: 'name: x\nindicators: 3\n' }, /^strategy_yaml: /],
+  ];
+  for (const [path, body, pattern] of cases) {
+    const r = await api(url, path, { method: 'POST', body });
+    assert.equal(r.status, 400, `${path} ${JSON.stringify(body)} → ${JSON.stringify(r.body)}`);
+    assert.match(r.body.detail, pattern);
+  }
+  assert.equal((await api(url, '/api/v1/operations')).body.total_count, 0, 'no operation was created');
+  assert.equal((await api(url, '/api/v1/operations/op_nope')).status, 404);
+  assert.equal((await api(url, '/api/v1/operations?status=weird')).status, 400);
+});
