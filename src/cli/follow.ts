@@ -104,14 +104,14 @@ export async function followOperation(client: BackendClient, operationId: string
         continue;
       }
       last = op;
+      const terminal = isTerminal(op.status);
+      // Epochs first: a finished epoch reads before the progress line of the next one.
+      if (isTrainingOperation(op)) await pullMetrics(terminal);
       renderer.update(op);
-      const training = isTrainingOperation(op);
-      if (isTerminal(op.status)) {
-        if (training) await pullMetrics(true);
+      if (terminal) {
         renderer.finish();
         return { kind: 'finished', operation: op, metrics };
       }
-      if (training) await pullMetrics(false);
       await sleep(pollIntervalMs);
       if (interrupts === 0) continue;
 

@@ -91,7 +91,7 @@ export function backtestMetricRows(result: unknown): Array<[string, string]> {
 
 const metricColumns: TableColumn<[string, string]>[] = [
   { header: 'Metric', value: (r) => r[0] },
-  { header: 'Value', value: (r) => r[1], align: 'right' },
+  { header: 'Value', value: (r) => r[1] },
 ];
 
 /** The backtest metrics table of a result (summary or full result); '' when it has no metrics. */

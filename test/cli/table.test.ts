@@ -16,7 +16,7 @@ test('formatTable pads columns to the widest cell, right-aligns numbers, trims t
     { header: 'NAME', value: (r) => r.name },
     { header: 'N', value: (r) => r.n, align: 'right' },
   ]);
-  assert.equal(text, ['NAME    N', '------  ----', 'a          5', 'longer  1234', ''].join('\n'));
+  assert.equal(text, ['NAME       N', '------  ----', 'a          5', 'longer  1234', ''].join('\n'));
 });
 
 test('formatTable prints - for missing cells, cuts long cells with …, and flattens newlines', () => {

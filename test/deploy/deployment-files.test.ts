@@ -38,8 +38,18 @@ function envDefault(name: string): number {
 
 const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
 const CLI_PATH = pkg.bin['ktrdr']!;
-/** After SIGTERM a worker drains WORKER_DRAIN_SECONDS, then waits up to finalReportMs (5 s) for the backend. */
-const FINAL_REPORT_SECONDS = 5;
+/**
+ * After SIGTERM a worker drains for WORKER_DRAIN_SECONDS; then a still-running job is cancelled
+ * (cancelGraceMs before its thread is terminated) and the worker waits up to finalReportMs for
+ * the backend to read the final state. Both defaults are read from the worker kit.
+ */
+const workerKit = read('src/worker-kit/create-worker.ts');
+function kitDefaultSeconds(name: string): number {
+  const m = new RegExp(`\\b${name}: ([0-9_]+),`).exec(workerKit);
+  assert.ok(m, `create-worker.ts: no default for ${name}`);
+  return Number(m[1]!.replace(/_/g, '')) / 1000;
+}
+const FINAL_REPORT_SECONDS = kitDefaultSeconds('finalReportMs') + kitDefaultSeconds('cancelGraceMs');
 
 // ---------------------------------------------------------------------------------------------
 // Small parsers
@@ -187,6 +197,7 @@ describe('env.ts is readable by these checks', () => {
       assert.ok(ENV_NAMES.has(n), n);
     }
     assert.equal(CLI_PATH, 'dist/src/cli/main.js');
+    assert.ok(FINAL_REPORT_SECONDS > 0 && FINAL_REPORT_SECONDS < 60, String(FINAL_REPORT_SECONDS));
   });
 });
 
@@ -349,6 +360,12 @@ describe('docker/docker-compose.yml (single host)', () => {
       modelSources.add(src);
     }
     assert.equal(modelSources.size, 1, `models volumes differ: ${[...modelSources].join(', ')}`);
+    // The backend sends workers the model's absolute path: the directory must be the same path everywhere.
+    const modelDirs = new Set(Object.values(services).map((s) => serviceEnv(s)['KTRDR_MODELS_DIR']));
+    assert.equal(modelDirs.size, 1, `KTRDR_MODELS_DIR differs between services: ${[...modelDirs].join(', ')}`);
+    // Workers load strategies by name from their own directory: all must see the same files.
+    const strategySources = new Set(Object.values(services).map((s) => mounts(s).get(serviceEnv(s)['KTRDR_STRATEGIES_DIR']!) ?? 'image'));
+    assert.equal(strategySources.size, 1, `strategies differ: ${[...strategySources].join(', ')}`);
     const backend = services['backend']!;
     const dbPath = serviceEnv(backend)['KTRDR_DB_PATH']!;
     const dbDir = dirname(dbPath);
@@ -385,6 +402,21 @@ describe('docker/docker-compose.multihost.yml (remote workers)', () => {
     const required = [...read('docker/docker-compose.multihost.yml').matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]!);
     assert.ok(required.includes('BACKEND_ADDR'));
     for (const v of required) assert.ok(example[v], `${v} missing from multihost.env.example`);
+  });
+
+  it('remote workers use the same models path as the single-host backend (model paths are absolute)', () => {
+    const single = loadCompose('docker/docker-compose.yml').doc.services['backend']!;
+    const backendModels = serviceEnv(single)['KTRDR_MODELS_DIR'];
+    for (const [name, s] of Object.entries(doc.services)) assert.equal(serviceEnv(s)['KTRDR_MODELS_DIR'], backendModels, name);
+  });
+
+  it('docker-compose.nfs.yml moves the single-host models and data volumes to the same NFS exports', () => {
+    const nfs = loadCompose('docker/docker-compose.nfs.yml').doc;
+    const single = loadCompose('docker/docker-compose.yml').doc;
+    for (const v of ['ktrdr-models', 'ktrdr-data']) {
+      assert.ok(single.volumes && v in single.volumes, `${v} not in docker-compose.yml`);
+      assert.deepEqual(nfs.volumes?.[v], doc.volumes?.[v], `${v}: backend host and worker hosts mount different storage`);
+    }
   });
 
   it('models (and data) are NFS volumes', () => {
@@ -436,7 +468,7 @@ describe('docker/Dockerfile', () => {
     const build = stages[0]!;
     assert.equal(build.from, 'node:20-slim');
     const runs = ops(build, 'RUN').join(' && ');
-    for (const tool of ['python3', 'make', 'g++']) assert.match(runs, new RegExp(`apt-get install[^&]*\\b${tool.replace('+', '\\+')}`));
+    for (const tool of ['python3', 'make', 'g++']) assert.match(runs, new RegExp(`apt-get install[^&]*\\b${tool.replaceAll('+', '\\+')}`));
     const order = ['npm ci', 'npm run build', 'npm prune --omit=dev'].map((c) => runs.indexOf(c));
     assert.ok(order.every((i) => i >= 0), `missing npm step: ${runs}`);
     assert.deepEqual([...order].sort((a, b) => a - b), order, 'npm ci, build, prune in that order');

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import {
   MetricsResponse,
@@ -35,7 +36,7 @@ export interface ScriptedOperation {
 
 type Handler = (req: RecordedRequest, res: ServerResponse) => void;
 
-function assertContract(schema: Parameters<typeof Value.Check>[0], value: unknown, what: string): void {
+function assertContract(schema: TSchema, value: unknown, what: string): void {
   if (!Value.Check(schema, value)) {
     const [first] = Value.Errors(schema, value);
     throw new Error(`fake backend: canned ${what} does not match the contract: ${first?.instancePath} ${first?.message}`);

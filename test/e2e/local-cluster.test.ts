@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { api, CLI, freePort, tempDir, waitFor, waitForStatus } from '../helpers/cluster.js';
+
+test('`ktrdr up` with a CPU and a GPU training worker: GPU first, CPU while it is busy; both models backtest', async (t) => {
+  const dir = tempDir();
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [CLI, 'up', '--port', String(port), '--backtest-workers', '1', '--training-workers', '2', '--gpu-workers', '1'],
+    {
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        KTRDR_DB_PATH: join(dir.path, 'ktrdr.db'),
+        KTRDR_MODELS_DIR: join(dir.path, 'models'),
+        HEALTH_CHECK_INTERVAL_SECONDS: '0.5',
+      },
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    dir.remove();
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('cluster up', () => out.includes('Ctrl+C stops everything') || undefined, { timeoutMs: 60_000 });
+  assert.match(out, /backtesting-1\s+http:\/\/127\.0\.0\.1:\d+/);
+  const workers = (await api(base, '/api/v1/workers')).body as { worker_id: string; capabilities: { gpu: boolean } }[];
+  assert.equal(workers.length, 3);
+
+  const body = { strategy_name: 'rsi_macd_1h', start_date: '2022-01-01', end_date: '2023-12-31' };
+  const first = await api(base, '/api/v1/training/start', { method: 'POST', body });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  assert.equal(first.body.worker_id, 'training-1-gpu', 'GPU worker first');
+  const second = await api(base, '/api/v1/trainings/start', { method: 'POST', body });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  assert.equal(second.body.worker_id, 'training-2', 'CPU worker while the GPU one is busy');
+  const requireGpu = await api(base, '/api/v1/training/start', { method: 'POST', body: { ...body, require_gpu: true } });
+  assert.equal(requireGpu.status, 503, 'require_gpu with the GPU worker busy');
+
+  const models: string[] = [];
+  for (const id of [first.body.operation_id, second.body.operation_id]) {
+    const op = await waitForStatus(base, id, ['completed', 'failed'], 120_000);
+    assert.equal(op.status, 'completed', op.error_message);
+    assert.match(op.result_summary.model_path, /rsi_macd_1h[/\\]1h_v\d+$/);
+    assert.ok(op.result_summary.test_accuracy > 0);
+    const m = (await api(base, `/api/v1/operations/${id}/metrics?cursor=0`)).body.data.metrics;
+    assert.equal(m.length, op.result_summary.epochs_trained, 'one metric per epoch');
+    assert.deepEqual(Object.keys(m[0]).sort(), ['duration_s', 'epoch', 'learning_rate', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
+    models.push(op.result_summary.model_path);
+  }
+  for (const model_path of models) {
+    const bt = await api(base, '/api/v1/backtests/start', {
+      method: 'POST',
+      body: { strategy_name: 'rsi_macd_1h', model_path, start_date: '2024-01-01', end_date: '2024-06-30' },
+    });
+    assert.equal(bt.status, 200, JSON.stringify(bt.body));
+    const op = await waitForStatus(base, bt.body.operation_id, ['completed', 'failed'], 60_000);
+    assert.equal(op.status, 'completed', op.error_message);
+    assert.equal(op.result_summary.model_path, model_path);
+    assert.ok(Number.isFinite(op.result_summary.metrics.sharpe_ratio));
+  }
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
