@@ -13,7 +13,7 @@ export interface ProgressSnapshot {
 export interface ProgressRendererOptions {
   /** Redraw one line in place (a terminal) instead of printing a line per change. */
   readonly isTTY: boolean;
-  /** Terminal width; the progress line is cut to fit. @defaultValue 80 */
+  /** Terminal width; the progress line is cut to fit. @defaultValue 80 (also for widths under 20) */
   readonly columns?: number;
   /** Clock for the ETA. @defaultValue Date.now */
   readonly now?: () => number;
@@ -27,8 +27,9 @@ function percentOf(progress: Progress): number {
   return Math.min(100, Math.max(0, p));
 }
 
-/** The step text, or the status when the worker has not named a step yet. */
+/** The step text, or the status when the worker has not named a step yet or the operation failed/was cancelled. */
 function stepText(snapshot: ProgressSnapshot): string {
+  if (snapshot.status === 'failed' || snapshot.status === 'cancelled') return snapshot.status;
   const step = snapshot.progress.current_step;
   return step !== null && step !== undefined && step.trim() !== '' ? step.trim() : snapshot.status;
 }
@@ -69,7 +70,8 @@ export class ProgressRenderer {
   constructor(out: TextSink, options: ProgressRendererOptions) {
     this.#out = out;
     this.#isTTY = options.isTTY;
-    this.#columns = Math.max(20, options.columns ?? 80);
+    // A pty that never got a size reports 0 columns: treat that as unknown.
+    this.#columns = options.columns !== undefined && options.columns >= 20 ? options.columns : 80;
     this.#now = options.now ?? Date.now;
     this.#barWidth = options.barWidth ?? 24;
   }

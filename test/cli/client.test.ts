@@ -300,6 +300,7 @@ test('a followed operation that fails: error message on stderr, exit 1', async (
   const io = ioFor(b);
   assert.equal(await runCli(['operations', 'follow', 'op_f'], io), 1);
   assert.equal(io.stderr.text, 'error: operation op_f failed: data for EURUSD 1h ends at 2024-03-01\n');
+  assert.equal(io.stdout.text, '[ 30.0%] Processing bar 300/1000\n[ 30.0%] failed\n');
 });
 
 test('following an unknown operation: the 404 detail, exit 1', async (t) => {

@@ -24,7 +24,7 @@ function tempDir(t: { after(fn: () => void): void }): string {
 test('buildProgram: every command of the brief exists, with its aliases', () => {
   const program = buildProgram(fakeIo());
   const names = program.commands.map((c) => c.name());
-  for (const n of ['backtests', 'backtest', 'models', 'train', 'operations', 'workers', 'data', 'strategies', 'backend', 'worker', 'up']) {
+  for (const n of ['backtests', 'backtest', 'models', 'train', 'operations', 'workers', 'data', 'strategies', 'backend', 'worker', 'up', 'demo']) {
     assert.ok(names.includes(n), `missing command ${n}`);
   }
   assert.deepEqual(program.commands.find((c) => c.name() === 'operations')?.aliases(), ['ops']);
@@ -59,6 +59,7 @@ test('--help texts mention the important options (and the global ones)', async (
   const imp = await help(['data', 'import']);
   for (const s of ['<file>', '--symbol', '--timeframe', '--overwrite', '--data-dir']) assert.ok(imp.includes(s), `data import help lacks ${s}`);
   assert.ok((await help(['backend'])).includes('--host'));
+  assert.ok((await help(['demo'])).includes('--exit'));
   assert.ok((await help(['worker'])).includes('backtesting or training'));
 });
 

@@ -14,6 +14,8 @@ test('describeProgress: percentage padded to 5 with one decimal, then the step (
   assert.equal(describeProgress(snap(100, 'Completed', 'completed')), '[100.0%] Completed');
   assert.equal(describeProgress(snap(0, null, 'pending')), '[  0.0%] pending');
   assert.equal(describeProgress(snap(150, 'over')), '[100.0%] over');
+  assert.equal(describeProgress(snap(30, 'Processing bar 300/1000', 'cancelled')), '[ 30.0%] cancelled');
+  assert.equal(describeProgress(snap(30, 'Processing bar 300/1000', 'failed')), '[ 30.0%] failed');
 });
 
 test('progressBar fills round(p/100 * width) cells', () => {

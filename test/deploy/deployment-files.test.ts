@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, it, after, before } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { DEFAULT_WORKER_PORTS, loadBackendConfig, loadWorkerConfig, loadWorkersYaml } from '../../src/config/env.js';
 import { buildProgram } from '../../src/cli/program.js';
@@ -738,6 +739,11 @@ describe('docker/healthcheck.mjs', () => {
 describe('docs', () => {
   const docs = ['docs/user-guide.md', 'docs/deployment.md', 'deploy/systemd/README.md'];
 
+  it('the user guide documents every variable env.ts reads', () => {
+    const guide = read('docs/user-guide.md');
+    for (const name of ENV_NAMES) assert.ok(guide.includes(`\`${name}\``), `docs/user-guide.md does not mention ${name}`);
+  });
+
   it('name only environment variables that env.ts reads', () => {
     const prefixes = /\b((?:KTRDR|WORKER|HEALTH_CHECK|ORPHAN|OPERATIONS|DISPATCH)_[A-Z0-9_]+)\b/g;
     const composeOnly = new Set(['KTRDR_IMAGE']);
@@ -745,6 +751,29 @@ describe('docs', () => {
       for (const m of read(d).matchAll(prefixes)) {
         const name = m[1]!;
         assert.ok(ENV_NAMES.has(name) || composeOnly.has(name), `${d}: ${name} is not a ktrdr variable`);
+      }
+    }
+  });
+
+  it('`npm run` scripts and `ktrdr` commands they show exist', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+    const program = buildProgram();
+    const find = (cmds: readonly Command[], name: string) => cmds.find((c) => c.name() === name || c.aliases().includes(name));
+    for (const d of docs) {
+      const text = read(d);
+      for (const m of text.matchAll(/\bnpm run ([\w:-]+)/g)) assert.ok(scripts[m[1]!], `${d}: npm run ${m[1]} (no such script)`);
+      const fenced = [...text.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].flatMap((b) => b[1]!.split('\n'));
+      const inline = [...text.matchAll(/`([^`\n]+)`/g)].map((x) => x[1]!);
+      const invocations = [...fenced, ...inline]
+        .map((line) => /^\s*(?:[A-Z_]+=\S*\s+)*ktrdr\s+([a-z][\w-]*)(?:\s+([a-z][\w-]*))?/.exec(line))
+        .filter((x) => x !== null);
+      assert.ok(d !== 'docs/user-guide.md' || invocations.length >= 10, `${d}: expected ktrdr examples`);
+      for (const [line, top, sub] of invocations) {
+        const cmd = find(program.commands, top!);
+        assert.ok(cmd, `${d}: \`${line.trim()}\`: no command '${top}'`);
+        if (cmd.commands.length > 0 && sub !== undefined) {
+          assert.ok(find(cmd.commands, sub), `${d}: \`${line.trim()}\`: '${top}' has no subcommand '${sub}'`);
+        }
       }
     }
   });

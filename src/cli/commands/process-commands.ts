@@ -10,7 +10,7 @@ function parseWorkerType(value: string): string {
   throw new InvalidArgumentError(`'${value}' is not a worker type (backtesting or training).`);
 }
 
-/** `ktrdr backend`, `ktrdr worker TYPE`, `ktrdr up`: run the servers in this process. */
+/** `ktrdr backend`, `ktrdr worker TYPE`, `ktrdr up`, `ktrdr demo`: run the servers in this process. */
 export function registerProcessCommands(program: Command): void {
   program
     .command('backend')
@@ -50,5 +50,15 @@ export function registerProcessCommands(program: Command): void {
         gpuTrainingWorkers: o.gpuWorkers,
         port: o.port,
       });
+    });
+
+  program
+    .command('demo')
+    .description('end-to-end demo: start a local cluster, train a shipped strategy, backtest the new model, print the metrics')
+    .option('--exit', 'stop the cluster when the demo is done (default: keep it up until Ctrl+C)')
+    .option('--port <n>', 'backend port', parsePort, 8000)
+    .action(async (o: { exit?: boolean; port: number }) => {
+      const { runDemo } = await import('../demo.js');
+      await runDemo({ exit: o.exit === true, port: o.port });
     });
 }
