@@ -5,6 +5,8 @@ import { BackendHealth } from '../contracts/index.js';
 import type { Dispatcher } from '../core/dispatch/dispatcher.js';
 import type { OperationsService } from '../core/operations/operations-service.js';
 import type { WorkerRegistry } from '../core/registry/worker-registry.js';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { requireBearerToken } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { operationRoutes } from './routes/operations.js';
@@ -38,6 +40,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send({ detail: `Route ${req.method} ${req.url.split('?')[0]} not found`, code: 'NOT_FOUND' }),
   );
   if (deps.apiToken) requireBearerToken(app as unknown as FastifyInstance, deps.apiToken, (url) => url.startsWith('/api/v1'));
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'ktrdr backend API', version: deps.version ?? '0.0.0', description: 'Orchestrates backtesting and training workers.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
 
   app.get(

@@ -125,3 +125,16 @@ test('backtest and training requests are validated before anything is dispatched
   assert.equal((await api(url, '/api/v1/operations/op_nope')).status, 404);
   assert.equal((await api(url, '/api/v1/operations?status=weird')).status, 400);
 });
+
+test('OpenAPI: the spec at /docs/json lists every route, Swagger UI is served at /docs', async (t) => {
+  const url = await backend(t);
+  const spec = await api(url, '/docs/json');
+  assert.equal(spec.status, 200);
+  assert.match(spec.body.openapi, /^3\./);
+  for (const path of ['/api/v1/workers/register', '/api/v1/workers', '/api/v1/operations/{operationId}', '/api/v1/backtests/start', '/api/v1/training/start']) {
+    assert.ok(spec.body.paths[path], `${path} in the spec`);
+  }
+  const ui = await fetch(`${url}/docs/`);
+  assert.equal(ui.status, 200);
+  assert.match(await ui.text(), /swagger/i);
+});
