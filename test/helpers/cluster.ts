@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/cli/local-cluster.js';
 import { repoRoot } from './paths.js';
+
+export { freePort };
 
 export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 export const FIXTURE_WORKER = join(repoRoot, 'dist', 'test', 'fixtures', 'fixture-worker.js');
@@ -19,17 +21,6 @@ export const FAST_ENV: Record<string, string> = {
   WORKER_DRAIN_SECONDS: '3',
   LOG_LEVEL: 'warn',
 };
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
 
 export function tempDir(prefix = 'ktrdr-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
