@@ -25,7 +25,8 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-function syntheticBars(n: number, seed: number): OhlcvSeries {
+/** A seeded random-walk 1h series (symbol SYNTH). */
+export function syntheticBars(n: number, seed: number): OhlcvSeries {
   const rnd = mulberry32(seed);
   const time = new Float64Array(n);
   const open = new Float64Array(n);

@@ -1,11 +1,13 @@
 /** `npm run bench`: every benchmark, numbers and ratios against the targets. */
 import { benchCore } from './core.bench.js';
 import { benchBacktestEngine } from './backtest-engine.bench.js';
+import { benchBacktestPipeline } from './backtest-pipeline.bench.js';
 import { benchTraining } from './training.bench.js';
 
 const sections: [string, () => Promise<{ name: string; value: number; unit: string }[]>][] = [
   ['core (dispatch, status cache, health checks)', benchCore],
   ['backtest engine (1M bars)', benchBacktestEngine],
+  ['backtest pipeline (1M bars: features, inference, bar loop)', benchBacktestPipeline],
   ['training (50k × 40, MLP [64,32])', benchTraining],
 ];
 const only = process.argv.slice(2);
