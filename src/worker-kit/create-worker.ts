@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Type, type TSchema } from 'typebox';
 import {
   ErrorBody,
@@ -94,7 +95,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(errorHandler);
   if (opts.apiToken) {
-    requireBearerToken(app as unknown as FastifyInstance, opts.apiToken, (url) => !url.startsWith('/health') && url !== '/');
+    requireBearerToken(app as unknown as FastifyInstance, opts.apiToken, (url) => !url.startsWith('/health') && url !== '/' && url !== '/metrics');
   }
 
   app.get('/health', { schema: { response: { 200: WorkerHealthReport } } }, async (req) => {
@@ -107,6 +108,21 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       worker_status: activity(),
       current_operation: current,
     };
+  });
+
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'ktrdr_worker_' });
+  new Gauge({
+    name: 'ktrdr_worker_busy',
+    help: '1 while the worker runs an operation',
+    registers: [metricsRegistry],
+    collect() {
+      this.set(current ? 1 : 0);
+    },
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metricsRegistry.contentType);
+    return metricsRegistry.metrics();
   });
 
   app.get('/', async () => ({

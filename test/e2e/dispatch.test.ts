@@ -150,6 +150,8 @@ test('a busy worker answers /health in < 100 ms while a CPU-heavy job runs', asy
     assert.deepEqual(Object.keys(h.body).sort(), ['current_operation', 'healthy', 'service', 'status', 'timestamp', 'worker_status']);
     await new Promise((res) => setTimeout(res, 50));
   }
+  const workerMetrics = await fetch(`${workers[0]!.url}/metrics`);
+  assert.match(await workerMetrics.text(), /ktrdr_worker_busy 1/);
   times.sort((a, b) => a - b);
   assert.ok(times[8]! < 100, `health latencies ${times.map((x) => x.toFixed(1)).join(', ')} ms`);
 });
