@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
 import { pino } from 'pino';
 import { loadBackendConfig } from '../../src/config/env.js';
 import { startBackend } from '../../src/bin/backend.js';
@@ -133,6 +135,12 @@ test('OpenAPI: the spec at /docs/json lists every route, Swagger UI is served at
   assert.match(spec.body.openapi, /^3\./);
   for (const path of ['/api/v1/workers/register', '/api/v1/workers', '/api/v1/operations/{operationId}', '/api/v1/backtests/start', '/api/v1/training/start']) {
     assert.ok(spec.body.paths[path], `${path} in the spec`);
+  }
+  const reference = readFileSync(join(repoRoot, 'docs', 'api-reference.md'), 'utf8');
+  for (const [path, methods] of Object.entries(spec.body.paths as Record<string, object>)) {
+    for (const method of Object.keys(methods)) {
+      assert.ok(reference.includes(`## ${method.toUpperCase()} ${path}\n`), `docs/api-reference.md documents ${method.toUpperCase()} ${path} (regenerate: node scripts/gen-api-reference.mjs)`);
+    }
   }
   const ui = await fetch(`${url}/docs/`);
   assert.equal(ui.status, 200);
