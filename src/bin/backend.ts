@@ -8,6 +8,9 @@ import { HealthMonitor } from '../core/registry/health-monitor.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
 import { WorkerClient } from '../core/worker-client.js';
 import { buildApp } from '../http/app.js';
+import { metricsRoutes } from '../http/routes/metrics.js';
+import { BackendMetrics } from '../core/monitoring/backend-metrics.js';
+import { dashboardPlugin } from '../http/dashboard/dashboard-plugin.js';
 import type { StartRouteSpec } from '../http/routes/start.js';
 import { backtestStartRoute } from '../workers/backtest/backtest-start-route.js';
 import { trainingStartRoute } from '../workers/training/training-start-route.js';
@@ -32,10 +35,14 @@ export async function startBackend(
   const store = new SqliteOperationStore(config.dbPath);
   const registry = new WorkerRegistry();
   const client = new WorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
+  // Reads the operations service lazily: it is created right below, with the metrics' listener.
+  let activeCount = () => 0;
+  const metrics = new BackendMetrics({ workers: registry, store, operationsActive: () => activeCount() });
   const operations = new OperationsService(
-    { store, registry, client, log },
+    { store, registry, client, log, listener: metrics.listener },
     { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },
   );
+  activeCount = () => operations.activeCount();
   const healthMonitor = new HealthMonitor(
     {
       registry,
@@ -51,7 +58,7 @@ export async function startBackend(
       removalThresholdMs: config.workerRemovalThresholdMs,
     },
   );
-  const dispatcher = new Dispatcher({ registry, client, operations, log }, { maxAttempts: config.maxDispatchAttempts });
+  const dispatcher = new Dispatcher({ registry, client, operations, log, onRetry: metrics.onRetry }, { maxAttempts: config.maxDispatchAttempts });
   const routes = deps.startRoutes ?? [
     backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir }),
     trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
@@ -64,6 +71,7 @@ export async function startBackend(
     startRoutes: routes,
     apiToken: config.apiToken,
     version: VERSION,
+    plugins: [dashboardPlugin, async (app) => app.register(metricsRoutes, { metrics, registry })],
     close: async () => {
       await healthMonitor.close();
       await operations.close();

@@ -1,0 +1,368 @@
+/**
+ * Client script of the dashboard (served at `/dashboard/app.js`): vanilla JS, hash routing,
+ * polling of the backend API and inline SVG charts. It is kept free of backticks and `${`
+ * so it can live in this raw template string.
+ */
+export const APP_JS = String.raw`(function () {
+  'use strict';
+  var TOKEN_KEY = 'ktrdr.apiToken';
+  var REFRESH_MS = 1500;
+  var view = document.getElementById('view');
+  var statusLine = document.getElementById('status-line');
+  var generation = 0;
+  var timer = null;
+  var token = null;
+  var TERMINAL = { completed: true, failed: true, cancelled: true };
+
+  (function initToken() {
+    var fromUrl = new URLSearchParams(location.search).get('token');
+    try {
+      if (fromUrl) localStorage.setItem(TOKEN_KEY, fromUrl);
+      token = fromUrl || localStorage.getItem(TOKEN_KEY);
+    } catch (e) { token = fromUrl; }
+  })();
+
+  // ---------- helpers ----------
+  function esc(v) {
+    return String(v == null ? '' : v).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+  async function api(path, method) {
+    var headers = {};
+    if (token) headers.authorization = 'Bearer ' + token;
+    var res = await fetch('/api/v1' + path, { method: method || 'GET', headers: headers, cache: 'no-store' });
+    var text = await res.text();
+    var body = null;
+    try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+    if (!res.ok) {
+      var err = new Error(res.status + ' ' + ((body && body.detail) || res.statusText));
+      err.status = res.status;
+      throw err;
+    }
+    return body;
+  }
+  function isNum(v) { return typeof v === 'number' && isFinite(v); }
+  function fmtNum(v, digits) {
+    if (!isNum(v)) return v == null ? '–' : esc(v);
+    return v.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: digits == null ? 2 : digits });
+  }
+  function fmtFixed(v, digits) { return isNum(v) ? v.toFixed(digits) : '–'; }
+  function fmtPct(v) { return isNum(v) ? (v * 100).toFixed(2) + ' %' : '–'; }
+  function signClass(v) { return isNum(v) ? (v < 0 ? 'neg' : v > 0 ? 'pos' : '') : ''; }
+  function toMs(t) {
+    if (isNum(t)) return t < 1e11 ? t * 1000 : t;
+    var ms = Date.parse(t);
+    return isNaN(ms) ? null : ms;
+  }
+  function fmtTime(t) {
+    var ms = toMs(t);
+    return ms == null ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  }
+  function fmtDate(ms) { return new Date(ms).toISOString().slice(0, 10); }
+  function fmtDuration(ms) {
+    if (ms == null || !isFinite(ms) || ms < 0) return '–';
+    var s = Math.round(ms / 1000);
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min ' + (s % 60) + ' s';
+    return Math.floor(m / 60) + ' h ' + (m % 60) + ' min';
+  }
+  function fmtAgo(t) {
+    var ms = toMs(t);
+    return ms == null ? '–' : fmtDuration(Date.now() - ms) + ' ago';
+  }
+  function duration(op) {
+    if (!op.started_at) return '–';
+    var end = op.completed_at ? toMs(op.completed_at) : Date.now();
+    return fmtDuration(end - toMs(op.started_at));
+  }
+  function badge(s) { return '<span class="badge status-' + esc(s) + '">' + esc(s) + '</span>'; }
+  function progressBar(p, wide) {
+    var pct = Math.max(0, Math.min(100, (p && isNum(p.percentage)) ? p.percentage : 0));
+    return '<div class="progress' + (wide ? ' wide' : '') + '"><div class="bar" style="width:' + pct.toFixed(1) +
+      '%"></div><span>' + pct.toFixed(0) + ' %</span></div>';
+  }
+  function opLink(id) { return id ? '<a href="#/operations/' + encodeURIComponent(id) + '">' + esc(id) + '</a>' : '–'; }
+  function table(id, head, rows, empty) {
+    if (!rows.length) return '<p class="muted"' + (id ? ' id="' + id + '"' : '') + '>' + esc(empty || 'Nothing yet.') + '</p>';
+    return '<table' + (id ? ' id="' + id + '"' : '') + '><thead><tr>' + head.map(function (h) {
+      return '<th' + (h.num ? ' class="num"' : '') + '>' + esc(h.label) + '</th>';
+    }).join('') + '</tr></thead><tbody>' + rows.join('') + '</tbody></table>';
+  }
+  function td(html, cls) { return '<td' + (cls ? ' class="' + cls + '"' : '') + '>' + html + '</td>'; }
+
+  // ---------- SVG charts ----------
+  function niceTicks(lo, hi, n) {
+    var span = hi - lo, step = Math.pow(10, Math.floor(Math.log10(span / n)));
+    var err = (n * step) / span;
+    if (err <= 0.15) step *= 10; else if (err <= 0.35) step *= 5; else if (err <= 0.75) step *= 2;
+    var out = [];
+    for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(v);
+    return out;
+  }
+  /** series: [{label, color, points: [[x, y]], area}] ; opts: {height, yFmt, xFmt, yZero} */
+  function lineChart(id, series, opts) {
+    var W = opts.width || 960, H = opts.height || 280, L = 70, R = 16, T = 22, B = 26;
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    series.forEach(function (s) {
+      s.points.forEach(function (p) {
+        if (p[0] < x0) x0 = p[0]; if (p[0] > x1) x1 = p[0];
+        if (p[1] < y0) y0 = p[1]; if (p[1] > y1) y1 = p[1];
+      });
+    });
+    if (!isFinite(x0)) return '<svg id="' + id + '" class="chart" viewBox="0 0 ' + W + ' 40"><text x="10" y="24">No data</text></svg>';
+    if (opts.yZero) { y0 = Math.min(y0, 0); y1 = Math.max(y1, 0); }
+    if (y1 === y0) { y1 += Math.abs(y1) * 0.01 || 1; y0 -= Math.abs(y0) * 0.01 || 1; }
+    var pad = (y1 - y0) * 0.05;
+    if (!(opts.yZero && y1 === 0)) y1 += pad;
+    if (!(opts.yZero && y0 === 0)) y0 -= pad;
+    if (x1 === x0) x1 = x0 + 1;
+    function sx(x) { return L + ((x - x0) / (x1 - x0)) * (W - L - R); }
+    function sy(y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); }
+    var parts = ['<svg id="' + id + '" class="chart" viewBox="0 0 ' + W + ' ' + H + '" role="img" aria-label="' + esc(opts.title || id) + '">'];
+    if (opts.title) parts.push('<text x="' + L + '" y="14" style="font-weight:600;fill:#374151">' + esc(opts.title) + '</text>');
+    niceTicks(y0, y1, 5).forEach(function (v) {
+      var y = sy(v).toFixed(1);
+      parts.push('<line class="grid" x1="' + L + '" x2="' + (W - R) + '" y1="' + y + '" y2="' + y + '"/>');
+      parts.push('<text x="' + (L - 6) + '" y="' + y + '" text-anchor="end" dominant-baseline="middle">' + esc(opts.yFmt(v)) + '</text>');
+    });
+    var xTicks = [];
+    if (opts.xInt) xTicks = niceTicks(x0, x1, Math.min(8, Math.max(1, x1 - x0))).filter(function (v) { return Math.abs(v - Math.round(v)) < 1e-9; });
+    else for (var i = 0; i <= 5; i++) xTicks.push(x0 + ((x1 - x0) * i) / 5);
+    xTicks.forEach(function (xv, i) {
+      var anchor = opts.xInt ? 'middle' : i === 0 ? 'start' : i === xTicks.length - 1 ? 'end' : 'middle';
+      parts.push('<text x="' + sx(xv).toFixed(1) + '" y="' + (H - 8) + '" text-anchor="' + anchor + '">' + esc(opts.xFmt(xv)) + '</text>');
+    });
+    parts.push('<line class="axis" x1="' + L + '" x2="' + L + '" y1="' + T + '" y2="' + (H - B) + '"/>');
+    parts.push('<line class="axis" x1="' + L + '" x2="' + (W - R) + '" y1="' + (H - B) + '" y2="' + (H - B) + '"/>');
+    series.forEach(function (s, k) {
+      if (!s.points.length) return;
+      var d = s.points.map(function (p, j) { return (j ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1); }).join(' ');
+      if (s.area) {
+        var base = sy(Math.max(y0, Math.min(y1, 0))).toFixed(1);
+        var first = s.points[0], last = s.points[s.points.length - 1];
+        parts.push('<path d="' + d + ' L' + sx(last[0]).toFixed(1) + ' ' + base + ' L' + sx(first[0]).toFixed(1) + ' ' + base +
+          ' Z" fill="' + s.color + '" fill-opacity="0.25" stroke="none"/>');
+      }
+      parts.push('<path class="series" data-series="' + esc(s.label) + '" d="' + d + '" fill="none" stroke="' + s.color + '" stroke-width="1.6"/>');
+      if (s.markers) s.points.forEach(function (p) {
+        parts.push('<circle cx="' + sx(p[0]).toFixed(1) + '" cy="' + sy(p[1]).toFixed(1) + '" r="2.5" fill="' + s.color + '"/>');
+      });
+      if (series.length > 1) {
+        var lx = W - R - 130, ly = T + 4 + k * 16;
+        parts.push('<rect x="' + lx + '" y="' + (ly - 5) + '" width="14" height="3" fill="' + s.color + '"/>');
+        parts.push('<text x="' + (lx + 20) + '" y="' + ly + '" dominant-baseline="middle">' + esc(s.label) + '</text>');
+      }
+    });
+    parts.push('</svg>');
+    return parts.join('');
+  }
+
+  // ---------- overview ----------
+  function workersTable(workers) {
+    var rows = workers.map(function (w) {
+      var caps = w.capabilities || {};
+      var gpu = caps.gpu ? 'yes' + (caps.gpu_type ? ' (' + esc(caps.gpu_type) + ')' : '') : 'no';
+      return '<tr data-worker-id="' + esc(w.worker_id) + '">' + td(esc(w.worker_id)) + td(esc(w.worker_type)) + td(badge(w.status)) +
+        td(gpu) + td(opLink(w.current_operation_id)) + td('<span title="' + esc(w.last_health_check) + '">' + fmtAgo(w.last_health_check) + '</span>') +
+        td('<span class="muted">' + esc(w.endpoint_url) + '</span>') + '</tr>';
+    });
+    return table('workers', [{ label: 'Worker' }, { label: 'Type' }, { label: 'Status' }, { label: 'GPU' }, { label: 'Current operation' },
+      { label: 'Last check' }, { label: 'Endpoint' }], rows, 'No worker registered.');
+  }
+  function operationsTable(ops) {
+    var rows = ops.map(function (op) {
+      var md = op.metadata || {};
+      var what = [md.symbol, md.timeframe].filter(Boolean).join(' ');
+      return '<tr data-operation-id="' + esc(op.operation_id) + '">' + td(opLink(op.operation_id)) + td(badge(op.status)) + td(esc(op.operation_type)) +
+        td(esc(what) || '–') + td(progressBar(op.progress)) + td(esc(op.worker_id || '–')) + td(fmtTime(op.created_at)) + td(duration(op), 'num') + '</tr>';
+    });
+    return table('operations', [{ label: 'Operation' }, { label: 'Status' }, { label: 'Type' }, { label: 'Market' }, { label: 'Progress' },
+      { label: 'Worker' }, { label: 'Created (UTC)' }, { label: 'Duration', num: true }], rows, 'No operation yet.');
+  }
+  async function overviewPage(gen) {
+    var res = await Promise.allSettled([api('/workers'), api('/operations?limit=50')]);
+    if (gen !== generation) return 'stale';
+    var unauthorized = res.some(function (r) { return r.status === 'rejected' && r.reason && r.reason.status === 401; });
+    if (unauthorized) { view.innerHTML = tokenForm(); return 'stop'; }
+    var w = res[0], o = res[1];
+    var opsHead = o.status === 'fulfilled' ? ' <span class="muted">(' + o.value.active_count + ' active, ' + o.value.total_count + ' total)</span>' : '';
+    view.innerHTML =
+      '<section class="card"><h2>Workers</h2>' + (w.status === 'fulfilled' ? workersTable(w.value) : '<p class="error">' + esc(w.reason) + '</p>') + '</section>' +
+      '<section class="card"><h2>Operations' + opsHead + '</h2>' + (o.status === 'fulfilled' ? operationsTable(o.value.data) : '<p class="error">' + esc(o.reason) + '</p>') + '</section>';
+    return 'continue';
+  }
+  function tokenForm() {
+    return '<section class="card"><h2>API token required</h2><p>The backend requires a bearer token (KTRDR_API_TOKEN). ' +
+      'Open the dashboard with <code>?token=…</code> or enter it here; it is kept in this browser\'s localStorage.</p>' +
+      '<form id="token-form"><input id="token-input" type="password" size="40" autocomplete="off"> <button type="submit">Save</button></form></section>';
+  }
+
+  // ---------- operation page ----------
+  var METRICS = [
+    ['total_return_pct', 'Total return', 'pct'], ['total_return', 'Total return (amount)', 'num'],
+    ['annualized_return', 'Annualized return', 'pct'],
+    ['buy_and_hold_return_pct', 'Buy & hold return', 'pct'], ['sharpe_ratio', 'Sharpe ratio', 'num'],
+    ['sortino_ratio', 'Sortino ratio', 'num'], ['max_drawdown_pct', 'Max drawdown', 'pct'],
+    ['max_drawdown', 'Max drawdown (amount)', 'num'],
+    ['win_rate', 'Win rate', 'pct'], ['profit_factor', 'Profit factor', 'num'], ['total_trades', 'Total trades', 'int'],
+    ['total_fees', 'Total fees', 'num'], ['exposure_pct', 'Exposure', 'pct'],
+  ];
+  var PCT_KEYS = { win_rate: true, annualized_return: true };
+  function humanize(k) { var s = k.replace(/_pct$/, ' %').replace(/_/g, ' '); return s.charAt(0).toUpperCase() + s.slice(1); }
+  function metricsTable(m) {
+    var seen = {}, rows = [];
+    function row(key, label, kind) {
+      var v = m[key];
+      seen[key] = true;
+      if (v === undefined || (v !== null && typeof v === 'object')) return;
+      var shown = kind === 'pct' ? fmtPct(v) : kind === 'int' ? fmtNum(v, 0) : fmtNum(v, 3);
+      var cls = key.indexOf('return') >= 0 ? signClass(v) : key.indexOf('drawdown') >= 0 && key.indexOf('duration') < 0 && isNum(v) && v !== 0 ? 'neg' : '';
+      rows.push('<tr data-metric="' + esc(key) + '">' + td(esc(label)) + td(shown, 'num ' + cls) + '</tr>');
+    }
+    METRICS.forEach(function (d) { row(d[0], d[1], d[2]); });
+    Object.keys(m).forEach(function (k) {
+      if (!seen[k]) row(k, humanize(k), /_pct$/.test(k) || PCT_KEYS[k] ? 'pct' : Number.isInteger(m[k]) ? 'int' : 'num');
+    });
+    return '<table id="metrics" class="kv">' + rows.join('') + '</table>';
+  }
+  function tradesTable(trades, total) {
+    var rows = trades.map(function (t) {
+      return '<tr>' + td(esc(t.trade_id)) + td(esc(t.side)) + td(fmtTime(t.entry_time).slice(0, 16)) + td(fmtFixed(t.entry_price, 5), 'num') +
+        td(fmtTime(t.exit_time).slice(0, 16)) + td(fmtFixed(t.exit_price, 5), 'num') + td(fmtNum(t.quantity, 4), 'num') +
+        td(fmtNum(t.net_pnl, 2), 'num ' + signClass(t.net_pnl)) + '</tr>';
+    });
+    var note = isNum(total) && total > trades.length ? '<p class="muted">Showing the first and last trades: ' + trades.length + ' of ' + total + '.</p>' : '';
+    return note + '<div class="scroll">' + table('trades', [{ label: '#' }, { label: 'Side' }, { label: 'Entry (UTC)' }, { label: 'Entry price', num: true },
+      { label: 'Exit (UTC)' }, { label: 'Exit price', num: true }, { label: 'Qty', num: true }, { label: 'Net P&L', num: true }], rows, 'No trade.') + '</div>';
+  }
+  function backtestSection(rs) {
+    var curve = Array.isArray(rs.equity_curve) ? rs.equity_curve : [];
+    var eq = [], dd = [];
+    curve.forEach(function (p) {
+      var t = toMs(p.time);
+      if (t == null) return;
+      if (isNum(p.equity)) eq.push([t, p.equity]);
+      if (isNum(p.drawdown_pct)) dd.push([t, -Math.abs(p.drawdown_pct) * 100]);
+    });
+    var trades = Array.isArray(rs.trades) ? rs.trades : [];
+    return '<section class="card"><h2>Equity</h2>' +
+      lineChart('equity-chart', [{ label: 'Equity', color: '#2563eb', points: eq }], { height: 300, yFmt: function (v) { return fmtNum(v, 0); }, xFmt: fmtDate }) +
+      lineChart('drawdown-chart', [{ label: 'Drawdown', color: '#dc2626', points: dd, area: true }],
+        { height: 160, title: 'Drawdown', yZero: true, yFmt: function (v) { return v.toFixed(1) + ' %'; }, xFmt: fmtDate }) +
+      '</section><div class="grid-result"><section class="card"><h2>Metrics</h2>' + metricsTable(rs.metrics || {}) + '</section>' +
+      '<section class="card"><h2>Trades <span class="muted">(' + fmtNum(isNum(rs.trade_count) ? rs.trade_count : trades.length, 0) + ')</span></h2>' +
+      tradesTable(trades, rs.trade_count) + '</section></div>';
+  }
+  function trainingSection(op, epochs) {
+    var rows = epochs.filter(function (e) { return e && isNum(e.epoch); });
+    function pts(key) { return rows.filter(function (e) { return isNum(e[key]); }).map(function (e) { return [e.epoch, e[key]]; }); }
+    var epochFmt = function (v) { return String(Math.round(v)); };
+    var charts = '<div id="training-chart" class="grid2">' +
+      lineChart('loss-chart', [{ label: 'train loss', color: '#2563eb', points: pts('train_loss'), markers: true },
+        { label: 'val loss', color: '#d97706', points: pts('val_loss'), markers: true }], { title: 'Loss', width: 600, height: 300, xInt: true, yFmt: function (v) { return fmtNum(v, 3); }, xFmt: epochFmt }) +
+      lineChart('accuracy-chart', [{ label: 'train accuracy', color: '#2563eb', points: pts('train_accuracy'), markers: true },
+        { label: 'val accuracy', color: '#d97706', points: pts('val_accuracy'), markers: true }], { title: 'Accuracy', width: 600, height: 300, xInt: true, yFmt: function (v) { return (v * 100).toFixed(0) + ' %'; }, xFmt: epochFmt }) +
+      '</div>';
+    var table1 = table('epochs', [{ label: 'Epoch', num: true }, { label: 'Train loss', num: true }, { label: 'Train acc.', num: true },
+      { label: 'Val loss', num: true }, { label: 'Val acc.', num: true }], rows.slice().reverse().map(function (e) {
+      return '<tr>' + td(fmtNum(e.epoch, 0), 'num') + td(fmtNum(e.train_loss, 4), 'num') + td(fmtPct(e.train_accuracy), 'num') +
+        td(fmtNum(e.val_loss, 4), 'num') + td(fmtPct(e.val_accuracy), 'num') + '</tr>';
+    }), 'No epoch reported yet.');
+    var summary = '';
+    var rs = op.result_summary;
+    if (rs && typeof rs === 'object') {
+      summary = '<section class="card"><h2>Result</h2><table id="training-summary" class="kv">' + Object.keys(rs).filter(function (k) {
+        return rs[k] === null || typeof rs[k] !== 'object';
+      }).map(function (k) {
+        var v = rs[k];
+        var shown = /accuracy/.test(k) && isNum(v) ? fmtPct(v) : isNum(v) ? fmtNum(v, 4) : esc(v);
+        return '<tr>' + td(esc(humanize(k))) + td(shown) + '</tr>';
+      }).join('') + '</table></section>';
+    }
+    return summary + '<section class="card"><h2>Training</h2>' + charts + '<h3>Epochs</h3><div class="scroll">' + table1 + '</div></section>';
+  }
+  function kvRow(k, v) { return '<tr>' + td(esc(k)) + td(v) + '</tr>'; }
+  function renderOperation(op, epochs) {
+    var md = op.metadata || {};
+    var active = !TERMINAL[op.status];
+    var head = '<section class="card"><h2>' + esc(op.operation_id) + ' ' + badge(op.status) + '</h2><div class="grid2"><table class="kv">' +
+      kvRow('Type', esc(op.operation_type)) + kvRow('Market', esc([md.symbol, md.timeframe].filter(Boolean).join(' ') || '–')) +
+      (md.start_date || md.end_date ? kvRow('Period', esc((md.start_date || '…') + ' → ' + (md.end_date || '…'))) : '') + kvRow('Worker', esc(op.worker_id || '–')) +
+      '</table><table class="kv">' + kvRow('Created (UTC)', fmtTime(op.created_at)) + kvRow('Started (UTC)', fmtTime(op.started_at)) +
+      kvRow('Completed (UTC)', fmtTime(op.completed_at)) + kvRow('Duration', duration(op)) + '</table></div>';
+    if (active) {
+      var p = op.progress || {};
+      head += '<div id="live-progress"><h3>Progress</h3>' + progressBar(p, true) + '<p class="muted">' + esc(p.current_step || '') +
+        (p.items_total ? ' — ' + fmtNum(p.items_processed, 0) + ' / ' + fmtNum(p.items_total, 0) : '') + '</p>' +
+        '<button id="cancel-button" class="danger" data-operation-id="' + esc(op.operation_id) + '">Cancel operation</button></div>';
+    }
+    if (op.error_message) head += '<p class="error" id="error-message">' + esc(op.error_message) + '</p>';
+    var params = md.parameters && Object.keys(md.parameters).length
+      ? '<details><summary class="muted">Parameters</summary><pre>' + esc(JSON.stringify(md.parameters, null, 2)) + '</pre></details>' : '';
+    head += params + '</section>';
+    var body = '';
+    var rs = op.result_summary;
+    if (op.operation_type === 'training') body = trainingSection(op, epochs || []);
+    else if (rs && typeof rs === 'object' && (rs.metrics || rs.equity_curve)) body = backtestSection(rs);
+    else if (rs && typeof rs === 'object') body = '<section class="card"><h2>Result</h2><pre>' + esc(JSON.stringify(rs, null, 2)) + '</pre></section>';
+    return head + body;
+  }
+  async function operationPage(id, gen) {
+    var op, epochs = null;
+    try {
+      op = (await api('/operations/' + encodeURIComponent(id))).data;
+      if (op.operation_type === 'training') {
+        try { epochs = (await api('/operations/' + encodeURIComponent(id) + '/metrics?cursor=0')).data.metrics; } catch (e) { epochs = []; }
+      }
+    } catch (err) {
+      if (gen !== generation) return 'stale';
+      view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
+      return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
+    }
+    if (gen !== generation) return 'stale';
+    var y = window.scrollY;
+    view.innerHTML = '<p><a href="#/">← Overview</a></p>' + renderOperation(op, epochs);
+    window.scrollTo(0, y);
+    return TERMINAL[op.status] ? 'stop' : 'continue';
+  }
+
+  // ---------- routing ----------
+  async function tick(gen, page) {
+    var outcome;
+    try { outcome = await page(gen); statusLine.textContent = 'updated ' + new Date().toLocaleTimeString(); }
+    catch (err) { outcome = 'continue'; statusLine.textContent = 'error: ' + err.message; }
+    if (gen !== generation || outcome === 'stop' || outcome === 'stale') return;
+    timer = setTimeout(function () { tick(gen, page); }, REFRESH_MS);
+  }
+  function route() {
+    generation++;
+    if (timer) clearTimeout(timer);
+    var hash = location.hash.replace(/^#/, '') || '/';
+    var m = /^\/operations\/([^/]+)$/.exec(hash);
+    var page = m ? function (gen) { return operationPage(decodeURIComponent(m[1]), gen); } : overviewPage;
+    view.innerHTML = '<p class="muted">Loading…</p>';
+    tick(generation, page);
+  }
+  view.addEventListener('click', async function (ev) {
+    var btn = ev.target.closest && ev.target.closest('#cancel-button');
+    if (!btn) return;
+    btn.disabled = true;
+    btn.textContent = 'Cancelling…';
+    try { await api('/operations/' + encodeURIComponent(btn.getAttribute('data-operation-id')) + '/cancel', 'DELETE'); }
+    catch (err) { statusLine.textContent = 'cancel failed: ' + err.message; }
+    route();
+  });
+  view.addEventListener('submit', function (ev) {
+    if (ev.target.id !== 'token-form') return;
+    ev.preventDefault();
+    var v = document.getElementById('token-input').value.trim();
+    try { localStorage.setItem(TOKEN_KEY, v); } catch (e) { /* private mode */ }
+    token = v || null;
+    route();
+  });
+  window.addEventListener('hashchange', route);
+  route();
+})();
+`;
