@@ -5,6 +5,7 @@ import { Dispatcher } from '../core/dispatch/dispatcher.js';
 import { OperationsService } from '../core/operations/operations-service.js';
 import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.js';
 import { HealthMonitor } from '../core/registry/health-monitor.js';
+import { WorkerAdmission } from '../core/registry/worker-admission.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
 import { WorkerClient } from '../core/worker-client.js';
 import { buildApp } from '../http/app.js';
@@ -49,6 +50,7 @@ export async function startBackend(
       client,
       log,
       onReport: (worker, report) => operations.onHealthReport(worker, report),
+      onUnreachable: (worker) => operations.onWorkerUnreachable(worker),
       onRemoved: (worker) => operations.onWorkerRemoved(worker),
     },
     {
@@ -58,16 +60,24 @@ export async function startBackend(
       removalThresholdMs: config.workerRemovalThresholdMs,
     },
   );
-  const dispatcher = new Dispatcher({ registry, client, operations, log, onRetry: metrics.onRetry }, { maxAttempts: config.maxDispatchAttempts });
+  const dispatcher = new Dispatcher(
+    { registry, client, operations, log, onRetry: metrics.onRetry },
+    { maxAttempts: config.maxDispatchAttempts, startTimeoutMs: config.workerStartTimeoutMs },
+  );
   const routes = deps.startRoutes ?? [
     backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir }),
     trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
   ];
+  const admission = new WorkerAdmission(
+    { registry, client, operations, log },
+    { workerTypes: [...new Set(routes.map((r) => r.workerType))] },
+  );
   const app = await buildApp({
     log,
     registry,
     operations,
     dispatcher,
+    admission,
     startRoutes: routes,
     apiToken: config.apiToken,
     version: VERSION,

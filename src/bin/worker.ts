@@ -44,7 +44,9 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
   const port = (worker.app.server.address() as { port: number }).port;
   const endpointUrl = await resolveEndpointUrl(config.endpointUrl, config.apiUrl, port);
   deps.log.info({ port, endpointUrl, capabilities }, 'worker listening');
-  worker.startRegistration(endpointUrl);
+  // Without WORKER_ENDPOINT_URL the address is detected anew at every (re-)registration: a worker
+  // started before its network was up, or whose IP changed, registers where it can be reached now.
+  worker.startRegistration(config.endpointUrl ?? (() => resolveEndpointUrl(undefined, config.apiUrl, port)));
   return { worker, url: `http://127.0.0.1:${port}`, endpointUrl };
 }
 

@@ -3,6 +3,7 @@
  * Composition roots (src/bin) call these loaders and turn the result into component options.
  * Precedence: explicit overrides (CLI flags) > environment variables > YAML file > defaults.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -130,6 +131,7 @@ export interface BackendConfig extends HealthTimings {
   operationsCacheTtlMs: number;
   orphanTimeoutMs: number;
   workerRequestTimeoutMs: number;
+  workerStartTimeoutMs: number;
   maxDispatchAttempts: number;
 }
 
@@ -152,7 +154,8 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     workerRemovalThresholdMs: num(env, 'WORKER_REMOVAL_THRESHOLD_SECONDS', healthKeys.WORKER_REMOVAL_THRESHOLD_SECONDS, { min: 0 }) * 1000,
     operationsCacheTtlMs: num(env, 'OPERATIONS_CACHE_TTL', 1, { min: 0 }) * 1000,
     orphanTimeoutMs: num(env, 'ORPHAN_TIMEOUT_SECONDS', 60, { min: 0 }) * 1000,
-    workerRequestTimeoutMs: num(env, 'WORKER_REQUEST_TIMEOUT_SECONDS', 10, { min: 0.01 }) * 1000,
+    workerRequestTimeoutMs: num(env, 'WORKER_REQUEST_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
+    workerStartTimeoutMs: num(env, 'WORKER_START_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
     maxDispatchAttempts: num(env, 'DISPATCH_MAX_ATTEMPTS', 3, { min: 1, integer: true }),
   };
   return { ...config, ...stripUndefined(overrides) };
@@ -198,7 +201,8 @@ export function loadWorkerConfig(
   const config: WorkerConfig = {
     workerType,
     apiUrl,
-    workerId: str(env, 'WORKER_ID') ?? `${workerType}-${hostname()}-${port}`,
+    // Two hosts can share a hostname (cloned VMs, pods): a random suffix keeps default ids apart.
+    workerId: str(env, 'WORKER_ID') ?? `${workerType}-${hostname()}-${port}-${randomBytes(3).toString('hex')}`,
     host: str(env, 'WORKER_HOST') ?? '0.0.0.0',
     port,
     endpointUrl: url(env, 'WORKER_ENDPOINT_URL'),

@@ -12,6 +12,8 @@ export const WorkerHealthReport = Type.Object({
   status: Type.Literal('operational'),
   worker_status: WorkerActivity,
   current_operation: Type.Union([Type.String(), Type.Null()]),
+  /** The attempt id (fencing token) of current_operation. */
+  current_attempt_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
 });
 export type WorkerHealthReport = Static<typeof WorkerHealthReport>;
 
@@ -22,3 +24,7 @@ export const BackendHealth = Type.Object({
   timestamp: Type.String(),
   version: Type.String(),
 });
+
+/** Response headers by which a worker names itself on `/health` (identity checks at registration). */
+export const WORKER_ID_HEADER = 'x-ktrdr-worker-id';
+export const BOOT_ID_HEADER = 'x-ktrdr-boot-id';

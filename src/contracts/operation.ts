@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 
 export const OperationStatus = Type.Union([
+  Type.Literal('queued'),
   Type.Literal('pending'),
   Type.Literal('running'),
   Type.Literal('completed'),
@@ -8,11 +9,13 @@ export const OperationStatus = Type.Union([
   Type.Literal('cancelled'),
 ]);
 export type OperationStatus = Static<typeof OperationStatus>;
-export const OPERATION_STATUSES: readonly OperationStatus[] = ['pending', 'running', 'completed', 'failed', 'cancelled'];
+export const OPERATION_STATUSES: readonly OperationStatus[] = ['queued', 'pending', 'running', 'completed', 'failed', 'cancelled'];
 export const TERMINAL_STATUSES: ReadonlySet<OperationStatus> = new Set(['completed', 'failed', 'cancelled']);
 export function isTerminal(status: OperationStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
+/** Statuses of operations that still need the backend's attention. */
+export const ACTIVE_STATUSES: readonly OperationStatus[] = ['queued', 'pending', 'running'];
 
 /** Progress of a running operation. `percentage` is 0–100. */
 export const Progress = Type.Object({
@@ -41,6 +44,34 @@ export const OperationMetadata = Type.Object({
 });
 export type OperationMetadata = Static<typeof OperationMetadata>;
 
+/** How one dispatch attempt of an operation ended (`running` while it runs). */
+export const AttemptOutcome = Type.Union([
+  Type.Literal('offered'),
+  Type.Literal('running'),
+  Type.Literal('completed'),
+  Type.Literal('failed'),
+  Type.Literal('cancelled'),
+  Type.Literal('abandoned'),
+  Type.Literal('lost'),
+  Type.Literal('rejected'),
+]);
+export type AttemptOutcome = Static<typeof AttemptOutcome>;
+
+/**
+ * One try at running an operation on one worker. `attempt_id` is the fencing token: the worker
+ * echoes it on every report, and the backend ignores (and cancels) reports of any attempt but the
+ * operation's current one. Times come from the backend's clock.
+ */
+export const Attempt = Type.Object({
+  attempt_id: Type.String(),
+  worker_id: Type.String(),
+  started_at: Type.String(),
+  ended_at: NullableString,
+  outcome: AttemptOutcome,
+  detail: Type.Optional(NullableString),
+});
+export type Attempt = Static<typeof Attempt>;
+
 /** The operation as the backend and the workers serve it. Timestamps are ISO-8601 UTC strings. */
 export const Operation = Type.Object({
   operation_id: Type.String(),
@@ -54,6 +85,16 @@ export const Operation = Type.Object({
   metadata: OperationMetadata,
   error_message: NullableString,
   result_summary: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  /** What is going on that the status alone does not say (e.g. "worker unreachable since …"). */
+  status_detail: Type.Optional(NullableString),
+  /** Backend: every dispatch attempt, oldest first. */
+  attempts: Type.Optional(Type.Array(Attempt)),
+  /** Queue priority: higher runs first; FIFO within a priority. @defaultValue 0 */
+  priority: Type.Optional(Type.Integer()),
+  /** 1-based place in the queue of a `queued` operation. */
+  queue_position: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  /** Worker: the attempt (fencing token) it runs this operation under. */
+  attempt_id: Type.Optional(NullableString),
 });
 export type Operation = Static<typeof Operation>;
 
@@ -107,3 +148,31 @@ export const CancelResponse = Type.Object({
   }),
 });
 export type CancelResponse = Static<typeof CancelResponse>;
+
+/**
+ * `POST /api/v1/operations/{id}/report`: a worker's word about one attempt: its claim (`running`,
+ * sent before any job code runs) or its final state, pushed when the job ends and retried until
+ * the backend acknowledges it. `attempt_id` is the fencing token the backend handed out.
+ */
+export const OperationReport = Type.Object(
+  {
+    attempt_id: Type.String({ minLength: 1, maxLength: 100 }),
+    worker_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    status: Type.Union([Type.Literal('running'), Type.Literal('completed'), Type.Literal('failed'), Type.Literal('cancelled')]),
+    progress: Type.Optional(Progress),
+    error_message: Type.Optional(NullableString),
+    result_summary: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
+    metrics: Type.Optional(Type.Array(MetricRecord)),
+    artifact: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+export type OperationReport = Static<typeof OperationReport>;
+
+/** Reply to a report: `accepted` false means the attempt is stale and the worker must stop it. */
+export const OperationReportReply = Type.Object({
+  accepted: Type.Boolean(),
+  status: OperationStatus,
+  detail: Type.Optional(Type.String()),
+});
+export type OperationReportReply = Static<typeof OperationReportReply>;

@@ -29,6 +29,10 @@ export const RegisterWorkerRequest = Type.Object(
     endpoint_url: Type.String({ minLength: 1, pattern: '^https?://[^\\s/]+' }),
     capabilities: Type.Optional(WorkerCapabilities),
     current_operation_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** Attempt id (fencing token) of current_operation_id. */
+    current_attempt_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** Random per process start: a new boot id for a known worker_id means it restarted (not a healed partition). */
+    boot_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },

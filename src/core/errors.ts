@@ -6,7 +6,12 @@ export type ErrorCode =
   | 'NO_WORKERS_AVAILABLE'
   | 'WORKER_UNREACHABLE'
   | 'OPERATION_NOT_CANCELLABLE'
-  | 'RESULTS_NOT_AVAILABLE';
+  | 'RESULTS_NOT_AVAILABLE'
+  | 'WORKER_CONFLICT'
+  | 'ENDPOINT_UNREACHABLE'
+  | 'STALE_ATTEMPT'
+  | 'OPERATION_ENDED'
+  | 'QUEUE_FULL';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -76,6 +81,46 @@ export class ResultsNotAvailableError extends DomainError {
   readonly code = 'RESULTS_NOT_AVAILABLE';
   constructor(readonly operationId: string, reason: string) {
     super(`Results for operation '${operationId}' are not available: ${reason}`);
+  }
+}
+
+/** A registration that would take over another live worker's id, endpoint or operation. */
+export class WorkerConflictError extends DomainError {
+  readonly code = 'WORKER_CONFLICT';
+  constructor(readonly workerId: string, message: string) {
+    super(message);
+  }
+}
+
+/** The backend could not reach (or identify) the endpoint a worker registered with. */
+export class EndpointUnreachableError extends DomainError {
+  readonly code = 'ENDPOINT_UNREACHABLE';
+  constructor(readonly endpointUrl: string, reason: string) {
+    super(`endpoint_url: ${endpointUrl} is not reachable from the backend as this worker (${reason}); set WORKER_ENDPOINT_URL to an address the backend can reach`);
+  }
+}
+
+/** A worker reported on an attempt that is not its operation's current one: it must stop it. */
+export class StaleAttemptError extends DomainError {
+  readonly code = 'STALE_ATTEMPT';
+  constructor(readonly operationId: string, reason: string) {
+    super(`Operation '${operationId}': ${reason}`);
+  }
+}
+
+/** The operation ended (e.g. was cancelled) before it could start. */
+export class OperationEndedError extends DomainError {
+  readonly code = 'OPERATION_ENDED';
+  constructor(readonly operationId: string, readonly status: string) {
+    super(`Operation '${operationId}' was ${status} before it started`);
+  }
+}
+
+/** The waiting queue is full: retry later. */
+export class QueueFullError extends DomainError {
+  readonly code = 'QUEUE_FULL';
+  constructor(readonly limit: number, readonly retryAfterSeconds: number) {
+    super(`The queue is full (${limit} operations waiting): retry in ${retryAfterSeconds} s, or raise KTRDR_MAX_QUEUED`);
   }
 }
 

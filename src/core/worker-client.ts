@@ -1,5 +1,5 @@
 import { Value } from 'typebox/value';
-import { WorkerHealthReport, type Operation, type MetricRecord } from '../contracts/index.js';
+import { BOOT_ID_HEADER, WORKER_ID_HEADER, WorkerHealthReport, type MetricRecord, type Operation } from '../contracts/index.js';
 
 /** A worker answered with a non-2xx status. */
 export class WorkerHttpError extends Error {
@@ -41,6 +41,16 @@ export class WorkerClient {
   }
 
   async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal): Promise<T> {
+    return (await this.#exchange<T>(method, url, body, timeoutMs, signal)).body;
+  }
+
+  async #exchange<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    timeoutMs?: number,
+    signal?: AbortSignal,
+  ): Promise<{ body: T; headers: Headers }> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
@@ -61,7 +71,7 @@ export class WorkerClient {
       }
     }
     if (!res.ok) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
-    return parsed as T;
+    return { body: parsed as T, headers: res.headers };
   }
 
   /** `GET {worker}/health`, validated against the contract. */
@@ -73,20 +83,39 @@ export class WorkerClient {
     return report;
   }
 
-  start(endpointUrl: string, path: string, body: unknown): Promise<{ operation_id: string; worker_id: string }> {
-    return this.#request('POST', `${endpointUrl}${path}`, body);
+  /**
+   * `GET {endpoint}/health` plus who answered: workers name themselves in the `x-ktrdr-worker-id` and
+   * `x-ktrdr-boot-id` headers, so registration can tell the worker at an endpoint from an impostor.
+   */
+  async probe(
+    endpointUrl: string,
+    timeoutMs: number,
+  ): Promise<{ report: WorkerHealthReport; workerId: string | null; bootId: string | null }> {
+    const { body, headers } = await this.#exchange<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs);
+    if (!Value.Check(WorkerHealthReport, body)) throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
+    return { report: body, workerId: headers.get(WORKER_ID_HEADER), bootId: headers.get(BOOT_ID_HEADER) };
   }
 
-  async getOperation(endpointUrl: string, operationId: string): Promise<Operation> {
-    const r = await this.#request<{ data: Operation }>('GET', `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}`);
+  start(endpointUrl: string, path: string, body: unknown, timeoutMs?: number): Promise<{ operation_id: string; worker_id: string }> {
+    return this.#request('POST', `${endpointUrl}${path}`, body, timeoutMs);
+  }
+
+  async getOperation(endpointUrl: string, operationId: string, timeoutMs?: number): Promise<Operation> {
+    const r = await this.#request<{ data: Operation }>(
+      'GET',
+      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}`,
+      undefined,
+      timeoutMs,
+    );
     return r.data;
   }
 
-  async cancel(endpointUrl: string, operationId: string, reason?: string): Promise<Operation> {
+  async cancel(endpointUrl: string, operationId: string, reason?: string, timeoutMs?: number): Promise<Operation> {
     const r = await this.#request<{ data: Operation }>(
       'DELETE',
       `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/cancel`,
       reason === undefined ? undefined : { reason },
+      timeoutMs,
     );
     return r.data;
   }

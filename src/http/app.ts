@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { BackendHealth } from '../contracts/index.js';
 import type { Dispatcher } from '../core/dispatch/dispatcher.js';
 import type { OperationsService } from '../core/operations/operations-service.js';
+import type { WorkerAdmission } from '../core/registry/worker-admission.js';
 import type { WorkerRegistry } from '../core/registry/worker-registry.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -18,6 +19,7 @@ export interface AppDeps {
   registry: WorkerRegistry;
   operations: OperationsService;
   dispatcher: Dispatcher;
+  admission: WorkerAdmission;
   startRoutes: readonly StartRouteSpec[];
   /** When set, /api/v1 requires `Authorization: Bearer <token>`. */
   apiToken?: string | undefined;
@@ -54,8 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { schema: { tags: ['health'], summary: 'Backend liveness', response: { 200: BackendHealth } } },
     async () => ({ healthy: true, service: 'ktrdr-backend', timestamp: new Date().toISOString(), version: deps.version ?? '0.0.0' }),
   );
-  const workerTypes = [...new Set(deps.startRoutes.map((r) => r.workerType))];
-  await app.register(workerRoutes, { prefix: '/api/v1', registry: deps.registry, operations: deps.operations, workerTypes });
+  await app.register(workerRoutes, { prefix: '/api/v1', registry: deps.registry, operations: deps.operations, admission: deps.admission });
   await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations });
   await app.register(startRoutes, {
     prefix: '/api/v1',

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidRequestError, NoWorkersAvailableError, type ErrorCode } from '../core/errors.js';
+import { DomainError, InvalidRequestError, NoWorkersAvailableError, QueueFullError, type ErrorCode } from '../core/errors.js';
 
 const statusByCode: Record<ErrorCode, number> = {
   WORKER_NOT_FOUND: 404,
@@ -9,6 +9,11 @@ const statusByCode: Record<ErrorCode, number> = {
   WORKER_UNREACHABLE: 502,
   OPERATION_NOT_CANCELLABLE: 409,
   RESULTS_NOT_AVAILABLE: 404,
+  WORKER_CONFLICT: 409,
+  ENDPOINT_UNREACHABLE: 422,
+  STALE_ATTEMPT: 409,
+  OPERATION_ENDED: 409,
+  QUEUE_FULL: 429,
 };
 
 interface AjvIssue {
@@ -57,6 +62,7 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (error instanceof InvalidRequestError) {
     return reply.code(400).send({ detail: error.message, code: error.code, errors: error.issues });
   }
+  if (error instanceof QueueFullError) reply.header('retry-after', String(error.retryAfterSeconds));
   if (error instanceof DomainError) {
     return reply.code(statusByCode[error.code]).send({ detail: error.message, code: error.code });
   }

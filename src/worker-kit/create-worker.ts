@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Type, type TSchema } from 'typebox';
 import {
+  BOOT_ID_HEADER,
   ErrorBody,
   MetricsResponse,
   newWorkerOperationId,
@@ -11,6 +13,7 @@ import {
   StartResponse,
   WorkerBusyBody,
   WorkerHealthReport,
+  WORKER_ID_HEADER,
   type OperationMetadata,
   type WorkerActivity,
 } from '../contracts/index.js';
@@ -18,6 +21,7 @@ import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../co
 import { requireBearerToken } from '../http/auth.js';
 import { errorHandler } from '../http/error-handler.js';
 import { cancelReason } from '../http/routes/operations.js';
+import { BackendReporter } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
 import { runInThread } from './run-in-thread.js';
@@ -55,8 +59,11 @@ export interface Worker {
   readonly app: FastifyInstance;
   readonly workerId: string;
   readonly operations: WorkerOperations;
-  /** Registers with the backend (with retries) and keeps the registration alive. */
-  startRegistration(endpointUrl: string): void;
+  /**
+   * Registers with the backend (with retries) and keeps the registration alive. Given a function,
+   * the endpoint is detected anew at every (re-)registration (network up late, IP changed).
+   */
+  startRegistration(endpointUrl: string | (() => Promise<string>)): void;
   /** Stops taking work, lets the running job finish (or cancels it after drainMs), then closes. */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -80,13 +87,16 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     settings: {},
     ...options,
   };
-  const log = deps.log.child({ component: 'worker', workerId: opts.workerId });
+  const log = deps.log.child({ component: 'worker' });
   const operations = new WorkerOperations(opts.workerId);
+  const bootId = randomBytes(8).toString('hex');
+  const reporter = new BackendReporter({ log }, { apiUrl: opts.apiUrl, apiToken: opts.apiToken });
   let current: string | null = null;
+  let currentAttempt: string | null = null;
   let currentRun: Promise<void> | undefined;
   let draining = false;
   let lastHealthCheckAt = 0;
-  let endpointUrl = '';
+  let endpointUrl: string | (() => Promise<string>) = '';
   let registrar: Registrar | undefined;
   let closing: Promise<void> | undefined;
 
@@ -98,8 +108,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     requireBearerToken(app as unknown as FastifyInstance, opts.apiToken, (url) => !url.startsWith('/health') && url !== '/' && url !== '/metrics');
   }
 
-  app.get('/health', { schema: { response: { 200: WorkerHealthReport } } }, async (req) => {
+  app.get('/health', { schema: { response: { 200: WorkerHealthReport } } }, async (req, reply) => {
     if (req.headers[BACKEND_HEADER] !== undefined) lastHealthCheckAt = Date.now();
+    // Who answers: the backend checks these when a worker registers this endpoint.
+    reply.header(WORKER_ID_HEADER, opts.workerId).header(BOOT_ID_HEADER, bootId);
     return {
       healthy: true,
       service: opts.service,
@@ -107,6 +119,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       status: 'operational' as const,
       worker_status: activity(),
       current_operation: current,
+      current_attempt_id: current ? currentAttempt : null,
     };
   });
 
@@ -177,28 +190,53 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   );
 
   for (const job of opts.jobs) {
-    const body = Type.Object({ ...(job.params as unknown as { properties: Record<string, TSchema> }).properties, task_id: Type.Optional(Type.String({ minLength: 1 })) });
+    const body = Type.Object(
+      {
+        ...(job.params as unknown as { properties: Record<string, TSchema> }).properties,
+        task_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        attempt_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+      },
+      { additionalProperties: false },
+    );
     app.post(
       `/${job.domain}/start`,
-      { schema: { body, response: { 200: StartResponse, 400: ErrorBody, 503: WorkerBusyBody } } },
+      { schema: { body, response: { 200: StartResponse, 400: ErrorBody, 409: ErrorBody, 503: WorkerBusyBody } } },
       async (req, reply) => {
         if (draining || current !== null) {
           return reply.code(503).send({ error: draining ? 'Worker draining' : 'Worker busy', current_operation: current });
         }
-        const { task_id, ...params } = req.body as Record<string, unknown> & { task_id?: string };
+        const { task_id, attempt_id, ...params } = req.body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
+        if (task_id !== undefined && operations.seen(task_id)) {
+          return reply.code(409).send({ detail: `task_id ${task_id} already ran on this worker; it never runs twice here`, code: 'TASK_ALREADY_RUN' });
+        }
         // Claim the worker before any await so two concurrent starts can't both pass the check.
         const operationId = task_id ?? newWorkerOperationId(job.domain);
         current = operationId;
+        currentAttempt = attempt_id ?? null;
         try {
           await job.validate?.(params as never, opts.settings);
+          if (attempt_id !== undefined) {
+            // No job code runs before the backend confirms this attempt is still the current one:
+            // a start request that sat in a buffer while the backend moved on must not run.
+            const answer = await reporter.claim(operationId, { attempt_id, worker_id: opts.workerId, status: 'running' });
+            if (answer !== 'accepted') {
+              log.warn({ operationId, attemptId: attempt_id, answer }, 'attempt not confirmed by the backend; not running it');
+              current = null;
+              currentAttempt = null;
+              return answer === 'stale'
+                ? reply.code(409).send({ detail: `attempt ${attempt_id} of ${operationId} is no longer current`, code: 'STALE_ATTEMPT' })
+                : reply.code(503).send({ error: 'Backend unreachable: cannot confirm the attempt', current_operation: null });
+            }
+          }
         } catch (err) {
           current = null;
+          currentAttempt = null;
           throw err;
         }
         const metadata: OperationMetadata = job.describe?.(params as never) ?? { parameters: params };
-        const { signal } = operations.create(operationId, job.operationType, metadata);
+        const { signal } = operations.create(operationId, job.operationType, metadata, attempt_id ?? null);
         const opLog = log.child({ operationId });
-        opLog.info({ operationType: job.operationType }, 'operation started');
+        opLog.info({ operationType: job.operationType, attemptId: attempt_id }, 'operation started');
         currentRun = runInThread(job.module, params, {
           operationId,
           settings: opts.settings,
@@ -224,16 +262,41 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
           })
           .finally(() => {
             current = null;
+            currentAttempt = null;
             currentRun = undefined;
+            if (attempt_id !== undefined) pushFinal(operationId, attempt_id);
           });
         return { success: true, operation_id: operationId, status: 'started' as const, worker_id: opts.workerId };
       },
     );
   }
 
+  /** Pushes a finished op's final state (with metrics and artifact) until the backend acknowledges it. */
+  const pushFinal = (operationId: string, attemptId: string): void => {
+    const final = operations.finalReport(operationId);
+    if (!final) return;
+    const { op, metrics, artifact } = final;
+    if (op.status !== 'completed' && op.status !== 'failed' && op.status !== 'cancelled') return;
+    void reporter
+      .pushFinal(operationId, {
+        attempt_id: attemptId,
+        worker_id: opts.workerId,
+        status: op.status,
+        progress: op.progress,
+        error_message: op.error_message,
+        result_summary: op.result_summary,
+        metrics,
+        ...(artifact === undefined ? {} : { artifact }),
+      })
+      .then((answer) => {
+        if (answer !== 'unreachable') operations.markFinalStateDelivered(operationId);
+      });
+  };
+
   const close = (): Promise<void> =>
     (closing ??= (async () => {
       registrar?.close();
+      reporter.close();
       if (current) operations.requestCancel(current, 'Worker shutting down');
       await currentRun;
       await app.close();
@@ -243,19 +306,22 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     app: app as unknown as FastifyInstance,
     workerId: opts.workerId,
     operations,
-    startRegistration(url: string) {
+    startRegistration(url: string | (() => Promise<string>)) {
       endpointUrl = url;
       registrar ??= new Registrar(
         {
           log,
           lastHealthCheckAt: () => lastHealthCheckAt,
-          registration: () => ({
+          registration: async () => ({
             worker_id: opts.workerId,
             worker_type: opts.workerType,
-            endpoint_url: endpointUrl,
+            endpoint_url: typeof endpointUrl === 'function' ? await endpointUrl() : endpointUrl,
             capabilities: opts.capabilities,
             current_operation_id: current,
+            current_attempt_id: current ? currentAttempt : null,
+            boot_id: bootId,
           }),
+          workerId: opts.workerId,
         },
         {
           apiUrl: opts.apiUrl,

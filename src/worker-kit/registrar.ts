@@ -4,8 +4,9 @@ import { toError } from '../core/errors.js';
 
 export interface RegistrarDeps {
   log: Logger;
-  /** What to send; called at every (re-)registration so current_operation_id is current. */
-  registration(): RegisterWorkerRequest;
+  /** What to send; called at every (re-)registration so current_operation_id (and the endpoint) are current. */
+  registration(): RegisterWorkerRequest | Promise<RegisterWorkerRequest>;
+  workerId: string;
   /** When the backend last probed this worker's /health (epoch ms). */
   lastHealthCheckAt(): number;
   now?: () => number;
@@ -93,8 +94,9 @@ export class Registrar {
   async #registerLoop(): Promise<void> {
     let delay = this.#opts.initialBackoffMs;
     for (let attempt = 1; !this.#abort.signal.aborted; attempt++) {
-      const body = this.#deps.registration();
+      let body: RegisterWorkerRequest | undefined;
       try {
+        body = await this.#deps.registration();
         const res = await fetch(`${this.#opts.apiUrl}/api/v1/workers/register`, {
           method: 'POST',
           headers: this.#headers(),
@@ -112,9 +114,10 @@ export class Registrar {
         }
         const text = await res.text();
         if (res.status >= 400 && res.status < 500 && res.status !== 429 && res.status !== 408) {
-          // The backend refuses this registration (bad type, bad token…): retrying can't fix it, but a
-          // misconfigured backend can be fixed by its operator, so keep trying slowly.
-          this.#log.error({ status: res.status, body: text.slice(0, 500) }, 'backend refused registration');
+          // The backend refuses this registration (bad type, bad token, endpoint it can't reach, an id
+          // in use…): retrying as is may not help, but the endpoint is detected anew each time and the
+          // operator can fix the rest, so keep trying with backoff.
+          this.#log.error({ status: res.status, endpointUrl: body.endpoint_url, body: text.slice(0, 500) }, 'backend refused registration');
         } else {
           this.#log.warn({ status: res.status, attempt, retryInMs: delay }, 'registration failed; retrying');
         }
@@ -126,7 +129,8 @@ export class Registrar {
         );
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
+        // Jitter: a hundred workers don't re-register in the same millisecond after a backend restart.
+        const t = setTimeout(resolve, delay * (0.5 + Math.random()));
         this.#abort.signal.addEventListener('abort', () => {
           clearTimeout(t);
           resolve();
@@ -145,7 +149,7 @@ export class Registrar {
       void this.register();
       return;
     }
-    const { worker_id } = this.#deps.registration();
+    const worker_id = this.#deps.workerId;
     try {
       const res = await fetch(`${this.#opts.apiUrl}/api/v1/workers/${encodeURIComponent(worker_id)}`, {
         headers: this.#headers(),

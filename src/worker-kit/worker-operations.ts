@@ -13,7 +13,7 @@ interface Entry {
   metrics: MetricRecord[];
   artifact: unknown;
   controller: AbortController;
-  /** The backend (or anyone) read the op after it ended: the final state is known outside. */
+  /** The backend has the final state (it acknowledged the pushed report, or read the op after it ended). */
   finalStateRead: boolean;
 }
 
@@ -24,6 +24,8 @@ interface Entry {
  */
 export class WorkerOperations {
   readonly #entries = new Map<string, Entry>();
+  /** Ids of every operation this process accepted (bounded), so a task_id never runs twice here. */
+  readonly #seen = new Set<string>();
   readonly #workerId: string;
   readonly #keep: number;
 
@@ -32,7 +34,19 @@ export class WorkerOperations {
     this.#keep = keep;
   }
 
-  create(operationId: string, operationType: string, metadata: OperationMetadata): { op: Operation; signal: AbortSignal } {
+  /** True when this process already accepted an operation with this id. */
+  seen(operationId: string): boolean {
+    return this.#seen.has(operationId);
+  }
+
+  create(
+    operationId: string,
+    operationType: string,
+    metadata: OperationMetadata,
+    attemptId: string | null = null,
+  ): { op: Operation; signal: AbortSignal } {
+    this.#seen.add(operationId);
+    if (this.#seen.size > 100_000) this.#seen.delete(this.#seen.values().next().value as string);
     const now = new Date().toISOString();
     const op: Operation = {
       operation_id: operationId,
@@ -46,6 +60,7 @@ export class WorkerOperations {
       metadata,
       error_message: null,
       result_summary: null,
+      attempt_id: attemptId,
     };
     const controller = new AbortController();
     this.#entries.set(operationId, { op, metrics: [], artifact: undefined, controller, finalStateRead: false });
@@ -131,6 +146,18 @@ export class WorkerOperations {
 
   finalStateRead(operationId: string): boolean {
     return this.#entries.get(operationId)?.finalStateRead ?? true;
+  }
+
+  /** The backend acknowledged the pushed final state. */
+  markFinalStateDelivered(operationId: string): void {
+    const e = this.#entries.get(operationId);
+    if (e) e.finalStateRead = true;
+  }
+
+  /** The op's metrics and artifact, for the final report. */
+  finalReport(operationId: string): { op: Operation; metrics: MetricRecord[]; artifact: unknown } | undefined {
+    const e = this.#entries.get(operationId);
+    return e ? { op: e.op, metrics: e.metrics, artifact: e.artifact } : undefined;
   }
 
   #finish(operationId: string, status: OperationStatus, message: string | null, mutate?: (e: Entry) => void): void {

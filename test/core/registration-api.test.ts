@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { loadBackendConfig } from '../../src/config/env.js';
 import { startBackend } from '../../src/bin/backend.js';
 import { api, tempDir } from '../helpers/cluster.js';
+import { fakeEndpoint } from '../helpers/fake-endpoint.js';
 
 async function backend(t: import('node:test').TestContext) {
   const dir = tempDir();
@@ -34,12 +35,16 @@ const reg = (id: string, extra: Record<string, unknown> = {}) => ({
 
 test('register, list, get, aggregate, idempotent re-register', async (t) => {
   const url = await backend(t);
-  const a = await api(url, '/api/v1/workers/register', { method: 'POST', body: reg('bt-a', { capabilities: { cores: 4 } }) });
+  const a1 = await fakeEndpoint('bt-a');
+  const a2 = await fakeEndpoint('bt-a');
+  const gpu = await fakeEndpoint('tr-gpu');
+  t.after(() => Promise.all([a1.close(), a2.close(), gpu.close()]));
+  const a = await api(url, '/api/v1/workers/register', { method: 'POST', body: reg('bt-a', { endpoint_url: a1.url, capabilities: { cores: 4 } }) });
   assert.equal(a.status, 200);
   assert.equal(a.body.worker.status, 'available');
   await api(url, '/api/v1/workers/register', {
     method: 'POST',
-    body: { worker_id: 'tr-gpu', worker_type: 'training', endpoint_url: 'http://127.0.0.1:59999', capabilities: { gpu: true } },
+    body: { worker_id: 'tr-gpu', worker_type: 'training', endpoint_url: gpu.url, capabilities: { gpu: true } },
   });
   const list = await api(url, '/api/v1/workers');
   assert.ok(Array.isArray(list.body), 'a bare JSON array');
@@ -56,19 +61,22 @@ test('register, list, get, aggregate, idempotent re-register', async (t) => {
   assert.equal(missing.status, 404);
   assert.match(missing.body.detail, /nope/);
 
-  // Same id again: url and capabilities updated, still one record, available.
+  // Same id again from a new address (its old one no longer answers): url and capabilities updated.
+  await a1.close();
   const again = await api(url, '/api/v1/workers/register', {
     method: 'POST',
-    body: reg('bt-a', { endpoint_url: 'http://127.0.0.1:58888', capabilities: { cores: 8 } }),
+    body: reg('bt-a', { endpoint_url: a2.url, capabilities: { cores: 8 } }),
   });
-  assert.equal(again.status, 200);
+  assert.equal(again.status, 200, JSON.stringify(again.body));
   const after = await api(url, '/api/v1/workers/bt-a');
-  assert.equal(after.body.endpoint_url, 'http://127.0.0.1:58888');
+  assert.equal(after.body.endpoint_url, a2.url);
   assert.equal(after.body.capabilities.cores, 8);
   assert.equal((await api(url, '/api/v1/workers')).body.length, 2);
 
-  // A new id at an endpoint already registered replaces the old record.
-  await api(url, '/api/v1/workers/register', { method: 'POST', body: reg('bt-b', { endpoint_url: 'http://127.0.0.1:58888' }) });
+  // A new id at an endpoint already registered (now answering as the new id) replaces the old record.
+  a2.answerAs('bt-b');
+  const replaced = await api(url, '/api/v1/workers/register', { method: 'POST', body: reg('bt-b', { endpoint_url: a2.url }) });
+  assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
   assert.equal((await api(url, '/api/v1/workers/bt-a')).status, 404);
   assert.equal((await api(url, '/api/v1/workers/bt-b')).status, 200);
 

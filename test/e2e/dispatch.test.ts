@@ -147,7 +147,7 @@ test('a busy worker answers /health in < 100 ms while a CPU-heavy job runs', asy
     times.push(performance.now() - t0);
     assert.equal(h.body.worker_status, 'busy');
     assert.equal(h.body.current_operation, r.body.operation_id);
-    assert.deepEqual(Object.keys(h.body).sort(), ['current_operation', 'healthy', 'service', 'status', 'timestamp', 'worker_status']);
+    assert.deepEqual(Object.keys(h.body).sort(), ['current_attempt_id', 'current_operation', 'healthy', 'service', 'status', 'timestamp', 'worker_status']);
     await new Promise((res) => setTimeout(res, 50));
   }
   const workerMetrics = await fetch(`${workers[0]!.url}/metrics`);

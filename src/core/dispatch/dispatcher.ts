@@ -9,17 +9,19 @@ export interface DispatchTarget {
   workerType: string;
   /** Path on the worker, e.g. `/backtests/start`. */
   startPath: string;
-  /** Body sent to the worker; `task_id` is added. */
+  /** Body sent to the worker; `task_id` and `attempt_id` are added. */
   payload: Record<string, unknown>;
   selection?: Omit<SelectionCriteria, 'exclude'>;
 }
 
 export type DispatchOutcome =
   | { kind: 'dispatched'; workerId: string; attempts: number }
-  /** No worker could take it now. A future waiting queue would park the op here instead of failing it. */
+  /** No worker could take it now: the caller queues it. */
   | { kind: 'no_worker'; attempts: number; registeredWorkers: number; lastError: string | null }
-  /** A worker refused the request itself (4xx other than 503): retrying elsewhere would not help. */
-  | { kind: 'rejected'; workerId: string; status: number; message: string };
+  /** A worker refused the request itself (4xx other than 503/409): retrying elsewhere would not help. */
+  | { kind: 'rejected'; workerId: string; status: number; message: string }
+  /** The operation ended (cancelled) while it was being dispatched; nothing runs. */
+  | { kind: 'ended'; status: string };
 
 export interface DispatcherDeps {
   registry: WorkerRegistry;
@@ -33,13 +35,20 @@ export interface DispatcherDeps {
 export interface DispatcherOptions {
   /** Workers tried before giving up. @defaultValue 3 */
   maxAttempts?: number;
+  /** Timeout of one start request. @defaultValue 5000 */
+  startTimeoutMs?: number;
+  /** How long selection skips a worker whose start request timed out. @defaultValue 2 × startTimeoutMs */
+  cooldownMs?: number;
 }
 
 /**
- * Hands a pending operation to a worker: picks one (least recently used, GPU first when asked),
- * POSTs the start request with task_id = operation id, and on 503/unreachable excludes that
- * worker and tries another. It reports the outcome; what to do when no worker can take the
- * operation (fail now, or queue) is the caller's policy.
+ * Hands an operation to a worker: picks one (least recently used, GPU first when asked), opens an
+ * attempt (a fencing token the worker echoes on every report), POSTs the start request with
+ * task_id = operation id, and on 503/unreachable/timeout closes that attempt and tries another.
+ *
+ * A timed-out start is the dangerous case: the worker may still run it. Its attempt is closed
+ * before the next one opens, so the worker's claim (sent before any job code runs) is refused and
+ * the job never starts there; if the claim arrived first, the op simply runs there.
  */
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
@@ -49,7 +58,8 @@ export class Dispatcher {
   constructor(deps: DispatcherDeps, options: DispatcherOptions = {}) {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'dispatcher' });
-    this.#opts = { maxAttempts: 3, ...options };
+    const startTimeoutMs = options.startTimeoutMs ?? 5_000;
+    this.#opts = { maxAttempts: 3, startTimeoutMs, cooldownMs: 2 * startTimeoutMs, ...options };
   }
 
   async dispatch(operationId: string, target: DispatchTarget): Promise<DispatchOutcome> {
@@ -63,30 +73,68 @@ export class Dispatcher {
       attempts++;
       // Reserve before the request so concurrent dispatches don't pick the same worker.
       registry.markBusy(worker.workerId, operationId);
-      const log = this.#log.child({ operationId, workerId: worker.workerId });
+      const opened = operations.beginAttempt(operationId, worker.workerId);
+      if (!opened) {
+        registry.markAvailable(worker.workerId, operationId);
+        return { kind: 'ended', status: 'cancelled' };
+      }
+      const { attemptId } = opened;
+      const log = this.#log.child({ operationId, workerId: worker.workerId, attemptId });
       try {
-        await client.start(worker.endpointUrl, target.startPath, { ...target.payload, task_id: operationId });
-        operations.markDispatched(operationId, worker.workerId);
+        await client.start(
+          worker.endpointUrl,
+          target.startPath,
+          { ...target.payload, task_id: operationId, attempt_id: attemptId },
+          this.#opts.startTimeoutMs,
+        );
+        const accepted = operations.attemptAccepted(operationId, attemptId);
+        if (accepted.kind === 'stale') {
+          // Cancelled (or settled) while the start request was in flight: stop it there, at once.
+          log.info({ reason: accepted.reason }, 'operation ended during dispatch; cancelling it on the worker');
+          registry.markAvailable(worker.workerId, operationId);
+          client.cancel(worker.endpointUrl, operationId, accepted.reason, this.#opts.startTimeoutMs).catch(() => undefined);
+          return { kind: 'ended', status: accepted.op.status };
+        }
         log.info({ attempt: attempts }, 'dispatched');
         return { kind: 'dispatched', workerId: worker.workerId, attempts };
       } catch (err) {
         exclude.add(worker.workerId);
         if (err instanceof WorkerHttpError && err.status === 503) {
           const body = err.body as { current_operation?: string | null } | undefined;
+          operations.attemptFailed(operationId, attemptId, 'abandoned', 'worker busy');
           registry.markBusy(worker.workerId, body?.current_operation ?? null);
           lastError = err.message;
           log.info({ attempt: attempts }, 'worker busy; trying another');
           this.#deps.onRetry?.(target.workerType, 'busy');
           continue;
         }
-        registry.markAvailable(worker.workerId, operationId);
-        if (err instanceof WorkerHttpError && err.status >= 400 && err.status < 500) {
+        if (err instanceof WorkerHttpError && err.status === 409) {
+          // The worker already ran this task_id (under an older attempt): never twice on one worker.
+          operations.attemptFailed(operationId, attemptId, 'abandoned', 'worker already ran this operation');
+          registry.markAvailable(worker.workerId, operationId);
+          lastError = err.message;
+          log.info({ attempt: attempts }, 'worker already ran this operation; trying another');
+          continue;
+        }
+        if (err instanceof WorkerHttpError && err.status >= 400 && err.status < 500 && err.status !== 408) {
+          registry.markAvailable(worker.workerId, operationId);
           const detail = (err.body as { detail?: string; error?: string } | undefined) ?? {};
           const message = detail.detail ?? detail.error ?? err.message;
+          operations.attemptFailed(operationId, attemptId, 'rejected', message);
           log.warn({ status: err.status, message }, 'worker rejected the request');
           return { kind: 'rejected', workerId: worker.workerId, status: err.status, message };
         }
+        if (operations.attemptIsRunning(operationId, attemptId)) {
+          // The reply was lost or late, but the worker claimed the attempt: it runs there.
+          log.info({ err: toError(err).message }, 'start reply lost, but the worker claimed the attempt');
+          return { kind: 'dispatched', workerId: worker.workerId, attempts };
+        }
         lastError = toError(err).message;
+        operations.attemptFailed(operationId, attemptId, 'abandoned', `start request failed: ${lastError}`);
+        registry.markAvailable(worker.workerId, operationId);
+        registry.coolDown(worker.workerId, this.#opts.cooldownMs);
+        // In case it runs anyway (it could not have claimed it: the attempt is closed), tell it to stop.
+        client.cancel(worker.endpointUrl, operationId, 'start request timed out; dispatched elsewhere', this.#opts.startTimeoutMs).catch(() => undefined);
         log.warn({ attempt: attempts, err: lastError }, 'worker unreachable; trying another');
         this.#deps.onRetry?.(target.workerType, 'unreachable');
       }

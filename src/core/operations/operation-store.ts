@@ -21,12 +21,15 @@ export interface OperationPage {
 export interface OperationStore {
   /** Stores a new operation together with the request that created it. */
   insert(op: Operation, request: unknown): void;
-  /** Replaces the stored state of an existing operation. */
-  update(op: Operation): void;
+  /**
+   * Replaces the stored state of an existing, non-terminal operation. Returns false (and writes
+   * nothing) when the stored operation is already terminal: terminal states are final.
+   */
+  update(op: Operation): boolean;
   get(operationId: string): Operation | undefined;
   /** Newest first. */
   list(query: OperationQuery): OperationPage;
-  /** Every pending or running operation. */
+  /** Every queued, pending or running operation, oldest first. */
   listActive(): Operation[];
   getRequest(operationId: string): unknown;
   /** Replaces the stored metrics of an operation (the worker's full list, in order). */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
+import type { Attempt, MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
 import type { OperationPage, OperationQuery, OperationStore } from './operation-store.js';
 
 interface Row {
@@ -16,37 +16,70 @@ interface Row {
   metadata: string;
   error_message: string | null;
   result_summary: string | null;
+  status_detail: string | null;
+  attempts: string;
+  priority: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS operations (
-  operation_id   TEXT PRIMARY KEY,
-  operation_type TEXT NOT NULL,
-  status         TEXT NOT NULL,
-  worker_id      TEXT,
-  created_at     TEXT NOT NULL,
-  started_at     TEXT,
-  completed_at   TEXT,
-  progress       TEXT NOT NULL,
-  metadata       TEXT NOT NULL,
-  error_message  TEXT,
-  result_summary TEXT,
-  request        TEXT NOT NULL,
-  seq            INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS operations_status ON operations(status);
-CREATE INDEX IF NOT EXISTS operations_seq ON operations(seq);
-CREATE TABLE IF NOT EXISTS operation_metrics (
-  operation_id TEXT NOT NULL,
-  idx          INTEGER NOT NULL,
-  metric       TEXT NOT NULL,
-  PRIMARY KEY (operation_id, idx)
-);
-CREATE TABLE IF NOT EXISTS operation_results (
-  operation_id TEXT PRIMARY KEY,
-  result       TEXT NOT NULL
-);
-`;
+/**
+ * Versioned schema migrations: `PRAGMA user_version` records how many have run. Append only; never
+ * edit a migration that has shipped. A database from before versioning (user_version 0 with the
+ * operations table present) is at version 1.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS operations (
+     operation_id   TEXT PRIMARY KEY,
+     operation_type TEXT NOT NULL,
+     status         TEXT NOT NULL,
+     worker_id      TEXT,
+     created_at     TEXT NOT NULL,
+     started_at     TEXT,
+     completed_at   TEXT,
+     progress       TEXT NOT NULL,
+     metadata       TEXT NOT NULL,
+     error_message  TEXT,
+     result_summary TEXT,
+     request        TEXT NOT NULL,
+     seq            INTEGER NOT NULL
+   );
+   CREATE INDEX IF NOT EXISTS operations_status ON operations(status);
+   CREATE INDEX IF NOT EXISTS operations_seq ON operations(seq);
+   CREATE TABLE IF NOT EXISTS operation_metrics (
+     operation_id TEXT NOT NULL,
+     idx          INTEGER NOT NULL,
+     metric       TEXT NOT NULL,
+     PRIMARY KEY (operation_id, idx)
+   );
+   CREATE TABLE IF NOT EXISTS operation_results (
+     operation_id TEXT PRIMARY KEY,
+     result       TEXT NOT NULL
+   );`,
+  // Attempts (fencing tokens), a status detail, and the queue's priority.
+  `ALTER TABLE operations ADD COLUMN attempts TEXT NOT NULL DEFAULT '[]';
+   ALTER TABLE operations ADD COLUMN status_detail TEXT;
+   ALTER TABLE operations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX IF NOT EXISTS operations_queue ON operations(status, priority DESC, seq);`,
+];
+
+const ACTIVE_SQL = `('queued','pending','running')`;
+const TERMINAL_SQL = `('completed','failed','cancelled')`;
+
+function migrate(db: Database.Database): void {
+  let version = db.pragma('user_version', { simple: true }) as number;
+  if (version === 0) {
+    const legacy = db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='operations'`).get();
+    if (legacy) version = 1;
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  if (version > MIGRATIONS.length) {
+    throw new Error(`database schema version ${version} is newer than this ktrdr (${MIGRATIONS.length}): upgrade ktrdr`);
+  }
+}
 
 function toOperation(r: Row): Operation {
   return {
@@ -61,6 +94,9 @@ function toOperation(r: Row): Operation {
     metadata: JSON.parse(r.metadata) as Operation['metadata'],
     error_message: r.error_message,
     result_summary: r.result_summary === null ? null : (JSON.parse(r.result_summary) as Record<string, unknown>),
+    status_detail: r.status_detail,
+    attempts: JSON.parse(r.attempts) as Attempt[],
+    priority: r.priority,
   };
 }
 
@@ -77,6 +113,9 @@ function params(op: Operation) {
     metadata: JSON.stringify(op.metadata),
     error_message: op.error_message,
     result_summary: op.result_summary === null ? null : JSON.stringify(op.result_summary),
+    status_detail: op.status_detail ?? null,
+    attempts: JSON.stringify(op.attempts ?? []),
+    priority: op.priority ?? 0,
   };
 }
 
@@ -92,23 +131,25 @@ export class SqliteOperationStore implements OperationStore {
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit).
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
+    migrate(this.#db);
     const db = this.#db;
     this.#stmts = {
       insert: db.prepare(
         `INSERT INTO operations (operation_id, operation_type, status, worker_id, created_at, started_at, completed_at,
-           progress, metadata, error_message, result_summary, request, seq)
+           progress, metadata, error_message, result_summary, status_detail, attempts, priority, request, seq)
          VALUES (@operation_id, @operation_type, @status, @worker_id, @created_at, @started_at, @completed_at,
-           @progress, @metadata, @error_message, @result_summary, @request,
+           @progress, @metadata, @error_message, @result_summary, @status_detail, @attempts, @priority, @request,
            (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations))`,
       ),
       update: db.prepare(
+        // A terminal row is never written again: the state machine's last line of defence.
         `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
-           progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary
-         WHERE operation_id=@operation_id`,
+           progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary,
+           status_detail=@status_detail, attempts=@attempts, priority=@priority
+         WHERE operation_id=@operation_id AND status NOT IN ${TERMINAL_SQL}`,
       ),
       get: db.prepare(`SELECT * FROM operations WHERE operation_id = ?`),
-      active: db.prepare(`SELECT * FROM operations WHERE status IN ('pending','running') ORDER BY seq`),
+      active: db.prepare(`SELECT * FROM operations WHERE status IN ${ACTIVE_SQL} ORDER BY seq`),
       request: db.prepare(`SELECT request FROM operations WHERE operation_id = ?`),
       delMetrics: db.prepare(`DELETE FROM operation_metrics WHERE operation_id = ?`),
       insMetric: db.prepare(`INSERT INTO operation_metrics (operation_id, idx, metric) VALUES (?, ?, ?)`),
@@ -123,8 +164,8 @@ export class SqliteOperationStore implements OperationStore {
     this.#stmts.insert.run({ ...params(op), request: JSON.stringify(request ?? null) });
   }
 
-  update(op: Operation): void {
-    this.#stmts.update.run(params(op));
+  update(op: Operation): boolean {
+    return this.#stmts.update.run(params(op)).changes > 0;
   }
 
   get(operationId: string): Operation | undefined {
@@ -143,14 +184,14 @@ export class SqliteOperationStore implements OperationStore {
       where.push('operation_type = ?');
       args.push(q.operationType);
     }
-    if (q.activeOnly) where.push(`status IN ('pending','running')`);
+    if (q.activeOnly) where.push(`status IN ${ACTIVE_SQL}`);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.#db
       .prepare(`SELECT * FROM operations ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
       .all(...args, q.limit, q.offset) as Row[];
     const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM operations ${clause}`).get(...args) as { n: number }).n;
     const active = (
-      this.#db.prepare(`SELECT COUNT(*) AS n FROM operations WHERE status IN ('pending','running')`).get() as { n: number }
+      this.#db.prepare(`SELECT COUNT(*) AS n FROM operations WHERE status IN ${ACTIVE_SQL}`).get() as { n: number }
     ).n;
     return { items: rows.map(toOperation), total, active };
   }

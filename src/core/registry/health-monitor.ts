@@ -11,8 +11,12 @@ export interface HealthMonitorDeps {
   now?: () => number;
   /** Called after a healthy reply has been applied to the registry. */
   onReport?(worker: WorkerRecord, report: WorkerHealthReport): Promise<void> | void;
+  /** Called when a worker crosses the failure threshold (it stopped answering). */
+  onUnreachable?(worker: WorkerRecord): void;
   /** Called after a worker was removed for being unavailable too long. */
   onRemoved?(worker: WorkerRecord): void;
+  /** Monotonic clock for the removal timer. @defaultValue performance.now */
+  monotonicNow?: () => number;
 }
 
 export interface HealthMonitorOptions {
@@ -37,6 +41,7 @@ export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #mono: () => number;
   readonly #opts: Required<HealthMonitorOptions>;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #queue: (() => void)[] = [];
@@ -49,6 +54,7 @@ export class HealthMonitor {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'health-monitor' });
     this.#now = deps.now ?? Date.now;
+    this.#mono = deps.monotonicNow ?? (() => performance.now());
     this.#opts = {
       intervalMs: 10_000,
       timeoutMs: 5_000,
@@ -125,9 +131,10 @@ export class HealthMonitor {
     worker.lastHealthyAt = now;
     worker.healthCheckFailures = 0;
     worker.unavailableSince = null;
+    worker.unreachableSince = null;
     if (report.worker_status === 'draining') {
       worker.status = 'temporarily_unavailable';
-      worker.unavailableSince = now;
+      worker.unavailableSince = this.#mono();
       worker.currentOperationId = report.current_operation;
       worker.metadata = { ...worker.metadata, draining: true };
     } else if (report.worker_status === 'busy') {
@@ -149,14 +156,16 @@ export class HealthMonitor {
   }
 
   #applyFailure(worker: WorkerRecord, reason: string): void {
-    const now = this.#now();
-    worker.lastHealthCheck = now;
+    worker.lastHealthCheck = this.#now();
+    const now = this.#mono();
     worker.healthCheckFailures++;
     this.#log.debug({ workerId: worker.workerId, failures: worker.healthCheckFailures, reason }, 'health check failed');
-    if (worker.status !== 'temporarily_unavailable' && worker.healthCheckFailures >= this.#opts.failureThreshold) {
+    if (worker.unreachableSince === null && worker.healthCheckFailures >= this.#opts.failureThreshold) {
+      if (worker.status !== 'temporarily_unavailable') worker.unavailableSince = now;
       worker.status = 'temporarily_unavailable';
-      worker.unavailableSince = now;
+      worker.unreachableSince = now;
       this.#log.warn({ workerId: worker.workerId, failures: worker.healthCheckFailures, reason }, 'worker temporarily unavailable');
+      this.#deps.onUnreachable?.(worker);
     }
     if (
       worker.status === 'temporarily_unavailable' &&

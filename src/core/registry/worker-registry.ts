@@ -20,8 +20,14 @@ export interface WorkerRecord {
   lastHealthCheck: number | null;
   lastHealthyAt: number | null;
   healthCheckFailures: number;
-  /** When the worker became temporarily_unavailable; drives removal. */
+  /** Monotonic ms when the worker became temporarily_unavailable; drives removal. */
   unavailableSince: number | null;
+  /** Monotonic ms since when it fails health checks (not set while draining); drives its ops' orphan clocks. */
+  unreachableSince: number | null;
+  /** Monotonic ms until which selection skips it (a start request to it just timed out): a small circuit breaker. */
+  cooldownUntil: number;
+  /** Random id of the worker process; a new one for a known id means it restarted. */
+  bootId: string | null;
   /** Monotonic selection stamp for least-recently-used round robin. */
   lastSelectedSeq: number;
   /** When the backend last handed the worker an operation (a health probe older than this can't clear busy). */
@@ -45,6 +51,8 @@ export interface RegisterOutcome {
   isNew: boolean;
   /** Id of a different worker that had the same endpoint_url and was replaced. */
   replacedWorkerId: string | null;
+  /** A known worker_id came back with a different boot id: the process restarted. */
+  restarted: boolean;
 }
 
 export function hasGpu(capabilities: WorkerCapabilities): boolean {
@@ -73,12 +81,25 @@ export class WorkerRegistry {
   readonly #workers = new Map<string, WorkerRecord>();
   #selectionSeq = 0;
   readonly #now: () => number;
+  readonly #mono: () => number;
 
-  constructor(deps: { now?: () => number } = {}) {
+  constructor(deps: { now?: () => number; monotonicNow?: () => number } = {}) {
     this.#now = deps.now ?? Date.now;
+    this.#mono = deps.monotonicNow ?? (() => performance.now());
   }
 
-  /** Idempotent: the same id updates url/capabilities and becomes available (or busy with its current op). */
+  /** The worker registered at this endpoint, if any. */
+  findByEndpoint(endpointUrl: string): WorkerRecord | undefined {
+    const url = endpointUrl.replace(/\/+$/, '');
+    for (const w of this.#workers.values()) if (w.endpointUrl === url) return w;
+    return undefined;
+  }
+
+  /**
+   * Idempotent: the same id updates url/capabilities and becomes available (or busy with its current
+   * op). Callers check conflicts and probe the endpoint first (see routes/workers.ts): only a
+   * successful probe makes a worker available.
+   */
   register(req: RegisterWorkerRequest): RegisterOutcome {
     const now = this.#now();
     const endpointUrl = req.endpoint_url.replace(/\/+$/, '');
@@ -105,11 +126,21 @@ export class WorkerRegistry {
       lastHealthyAt: now,
       healthCheckFailures: 0,
       unavailableSince: null,
+      unreachableSince: null,
+      cooldownUntil: 0,
+      bootId: req.boot_id ?? null,
       lastSelectedSeq: existing?.lastSelectedSeq ?? 0,
       lastAssignedAt: existing?.lastAssignedAt ?? 0,
     };
     this.#workers.set(worker.workerId, worker);
-    return { worker, isNew: existing === undefined, replacedWorkerId };
+    const restarted = existing !== undefined && existing.bootId !== null && req.boot_id !== undefined && existing.bootId !== req.boot_id;
+    return { worker, isNew: existing === undefined, replacedWorkerId, restarted };
+  }
+
+  /** Keeps selection away from a worker for `ms` (its start request just timed out). */
+  coolDown(workerId: string, ms: number): void {
+    const w = this.#workers.get(workerId);
+    if (w) w.cooldownUntil = this.#mono() + ms;
   }
 
   get(workerId: string): WorkerRecord | undefined {
@@ -139,9 +170,11 @@ export class WorkerRegistry {
    * as just selected. GPU-preferring requests look at GPU workers first, then fall back to CPU ones.
    */
   select(workerType: string, criteria: SelectionCriteria = {}): WorkerRecord | undefined {
+    const now = this.#mono();
     const candidates = this.list({ workerType, status: 'available' }).filter(
       (w) =>
         !criteria.exclude?.has(w.workerId) &&
+        w.cooldownUntil <= now &&
         (!criteria.requireGpu || hasGpu(w.capabilities)) &&
         (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints)),
     );
@@ -203,7 +236,7 @@ export class WorkerRegistry {
       last_health_check: iso(w.lastHealthCheck),
       last_healthy_at: iso(w.lastHealthyAt),
       health_check_failures: w.healthCheckFailures,
-      metadata: { ...w.metadata, registered_at: iso(w.registeredAt) },
+      metadata: { ...w.metadata, registered_at: iso(w.registeredAt), ...(w.bootId ? { boot_id: w.bootId } : {}) },
     };
   }
 }

@@ -7,8 +7,10 @@ import {
   OperationEnvelope,
   OperationList,
   OperationListQuery,
+  OperationReport,
+  OperationReportReply,
 } from '../../contracts/index.js';
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError, StaleAttemptError } from '../../core/errors.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 
 export interface OperationRoutesOptions {
@@ -117,6 +119,26 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
         success: true,
         data: { operation_id: op.operation_id, status: op.status, cancelled_at: op.completed_at, reason: reason ?? null },
       };
+    },
+  );
+
+  app.post(
+    '/operations/:operationId/report',
+    {
+      // A completed backtest's full artifact (trades, equity curve) rides along.
+      bodyLimit: 256 * 1024 * 1024,
+      schema: {
+        tags: ['workers'],
+        summary: "A worker's claim of an attempt (before its job runs) or its final state (pushed when the job ends)",
+        params: IdParams,
+        body: OperationReport,
+        response: { 200: OperationReportReply, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      const outcome = operations.report(req.params.operationId, req.body);
+      if (outcome.kind === 'stale') throw new StaleAttemptError(req.params.operationId, outcome.reason);
+      return { accepted: true, status: outcome.op.status };
     },
   );
 };

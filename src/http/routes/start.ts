@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TSchema, Static } from 'typebox';
 import { ErrorBody, NoWorkersBody, StartResponse, type OperationMetadata } from '../../contracts/index.js';
 import type { DispatchTarget, Dispatcher } from '../../core/dispatch/dispatcher.js';
-import { InvalidRequestError, NoWorkersAvailableError } from '../../core/errors.js';
+import { InvalidRequestError, NoWorkersAvailableError, OperationEndedError } from '../../core/errors.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 
 /** What the backend needs to accept one kind of operation and hand it to a worker. */
@@ -66,6 +66,7 @@ export const startRoutes: FastifyPluginAsyncTypebox<StartRoutesOptions> = async 
           if (outcome.kind === 'dispatched') {
             return { success: true, operation_id: op.operation_id, status: 'started' as const, worker_id: outcome.workerId };
           }
+          if (outcome.kind === 'ended') throw new OperationEndedError(op.operation_id, outcome.status);
           if (outcome.kind === 'rejected') {
             operations.markFailed(op.operation_id, `worker ${outcome.workerId} rejected the request: ${outcome.message}`);
             throw InvalidRequestError.field('body', outcome.message);

@@ -8,47 +8,31 @@ import {
   WorkersHealthSummary,
   WorkerStatus,
 } from '../../contracts/index.js';
-import { InvalidRequestError, WorkerNotFoundError } from '../../core/errors.js';
+import { WorkerNotFoundError } from '../../core/errors.js';
+import type { WorkerAdmission } from '../../core/registry/worker-admission.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 import { WorkerRegistry } from '../../core/registry/worker-registry.js';
 
 export interface WorkerRoutesOptions {
   registry: WorkerRegistry;
   operations: OperationsService;
-  /** Worker types this backend can dispatch to; registration of any other type is refused. */
-  workerTypes: readonly string[];
+  admission: WorkerAdmission;
 }
 
-function checkEndpointUrl(raw: string): void {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw InvalidRequestError.field('endpoint_url', `'${raw}' is not a URL (expected e.g. http://10.0.0.5:5003)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw InvalidRequestError.field('endpoint_url', `must be an http:// or https:// URL, got '${url.protocol}'`);
-  }
-}
-
-export const workerRoutes: FastifyPluginAsyncTypebox<WorkerRoutesOptions> = async (app, { registry, operations, workerTypes }) => {
+export const workerRoutes: FastifyPluginAsyncTypebox<WorkerRoutesOptions> = async (app, { registry, operations, admission }) => {
   app.post(
     '/workers/register',
     {
       schema: {
         tags: ['workers'],
-        summary: 'Register (or re-register) a worker; idempotent per worker_id',
-        body: Type.Object({ ...RegisterWorkerRequest.properties, endpoint_url: Type.String({ minLength: 1 }) }),
-        response: { 200: RegisterWorkerResponse, 400: ErrorBody },
+        summary: 'Register (or re-register) a worker; idempotent per worker_id. The backend probes endpoint_url first.',
+        body: Type.Object({ ...RegisterWorkerRequest.properties, endpoint_url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+        response: { 200: RegisterWorkerResponse, 400: ErrorBody, 409: ErrorBody, 422: ErrorBody },
       },
     },
     async (req) => {
       const body = req.body;
-      if (!workerTypes.includes(body.worker_type)) {
-        throw InvalidRequestError.field('worker_type', `must be one of ${workerTypes.join(', ')}, got '${body.worker_type}'`);
-      }
-      checkEndpointUrl(body.endpoint_url);
-      const outcome = registry.register(body);
+      const outcome = await admission.admit(body, req.ip);
       req.log.info(
         {
           workerId: body.worker_id,
@@ -57,10 +41,15 @@ export const workerRoutes: FastifyPluginAsyncTypebox<WorkerRoutesOptions> = asyn
           currentOperationId: body.current_operation_id ?? null,
           isNew: outcome.isNew,
           replaced: outcome.replacedWorkerId,
+          restarted: outcome.restarted,
         },
         outcome.isNew ? 'worker registered' : 'worker re-registered',
       );
-      await operations.onWorkerRegistered(outcome.worker, body.current_operation_id ?? null, outcome.replacedWorkerId);
+      await operations.onWorkerRegistered(
+        outcome.worker,
+        { operationId: body.current_operation_id ?? null, attemptId: body.current_attempt_id ?? null },
+        { replacedWorkerId: outcome.replacedWorkerId, restarted: outcome.restarted },
+      );
       return { success: true, worker: WorkerRegistry.toWire(outcome.worker) };
     },
   );
