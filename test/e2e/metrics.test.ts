@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { api, backtestBody, startBackend, startFixtureWorker, tempDir, waitForStatus, waitForWorkers } from '../helpers/cluster.js';
+import { api, backtestBody, startFixtureBackend, startFixtureWorker, tempDir, waitForStatus, waitForWorkers } from '../helpers/cluster.js';
 
 /** Minimal Prometheus text-format parser: `name{labels} value` samples. */
 function parseExposition(text: string): { name: string; labels: Record<string, string>; value: number }[] {
@@ -19,7 +19,7 @@ function parseExposition(text: string): { name: string; labels: Record<string, s
 
 test('Prometheus metrics parse and match the registry and the operations store', async (t) => {
   const dir = tempDir();
-  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db') });
+  const backend = await startFixtureBackend({ dbPath: join(dir.path, 'ktrdr.db') });
   const workers = [await startFixtureWorker(backend.url, `m1-${process.pid}`), await startFixtureWorker(backend.url, `m2-${process.pid}`)];
   t.after(async () => {
     await Promise.all(workers.map((w) => w.crash()));

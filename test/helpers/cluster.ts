@@ -9,6 +9,7 @@ export { freePort };
 
 export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 export const FIXTURE_WORKER = join(repoRoot, 'dist', 'test', 'fixtures', 'fixture-worker.js');
+export const FIXTURE_BACKEND = join(repoRoot, 'dist', 'test', 'fixtures', 'fixture-backend.js');
 
 /** Short timings so failure detection happens in seconds. */
 export const FAST_ENV: Record<string, string> = {
@@ -75,11 +76,17 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
   };
 }
 
-export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number }): Promise<Proc> {
+export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number; fixture?: boolean }): Promise<Proc> {
   const port = opts.port ?? (await freePort());
-  const proc = spawnNode('backend', [CLI, 'backend', '--port', String(port), '--host', '127.0.0.1'], { KTRDR_DB_PATH: opts.dbPath, ...opts.env }, port);
+  const entry = opts.fixture ? [FIXTURE_BACKEND] : [CLI, 'backend'];
+  const proc = spawnNode('backend', [...entry, '--port', String(port), '--host', '127.0.0.1'], { KTRDR_DB_PATH: opts.dbPath, ...opts.env }, port);
   await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
   return proc;
+}
+
+/** The backend as `ktrdr backend` runs it, except that backtests accept the fixture job's knobs. */
+export function startFixtureBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number }): Promise<Proc> {
+  return startBackend({ ...opts, fixture: true });
 }
 
 export async function startFixtureWorker(apiUrl: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {

@@ -37,7 +37,7 @@ export interface DispatcherOptions {
   maxAttempts?: number;
   /** Timeout of one start request. @defaultValue 5000 */
   startTimeoutMs?: number;
-  /** How long selection skips a worker whose start request timed out. @defaultValue 2 × startTimeoutMs */
+  /** How long selection skips a worker whose start request timed out. @defaultValue max(10000, 2 × startTimeoutMs) */
   cooldownMs?: number;
 }
 
@@ -59,7 +59,7 @@ export class Dispatcher {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'dispatcher' });
     const startTimeoutMs = options.startTimeoutMs ?? 5_000;
-    this.#opts = { maxAttempts: 3, startTimeoutMs, cooldownMs: 2 * startTimeoutMs, ...options };
+    this.#opts = { maxAttempts: 3, startTimeoutMs, cooldownMs: Math.max(10_000, 2 * startTimeoutMs), ...options };
   }
 
   async dispatch(operationId: string, target: DispatchTarget): Promise<DispatchOutcome> {
@@ -76,7 +76,7 @@ export class Dispatcher {
       const opened = operations.beginAttempt(operationId, worker.workerId);
       if (!opened) {
         registry.markAvailable(worker.workerId, operationId);
-        return { kind: 'ended', status: 'cancelled' };
+        return { kind: 'ended', status: operations.statusOf(operationId) };
       }
       const { attemptId } = opened;
       const log = this.#log.child({ operationId, workerId: worker.workerId, attemptId });
@@ -124,7 +124,7 @@ export class Dispatcher {
           log.warn({ status: err.status, message }, 'worker rejected the request');
           return { kind: 'rejected', workerId: worker.workerId, status: err.status, message };
         }
-        if (operations.attemptIsRunning(operationId, attemptId)) {
+        if (operations.attemptWasClaimed(operationId, attemptId)) {
           // The reply was lost or late, but the worker claimed the attempt: it runs there.
           log.info({ err: toError(err).message }, 'start reply lost, but the worker claimed the attempt');
           return { kind: 'dispatched', workerId: worker.workerId, attempts };
@@ -139,6 +139,8 @@ export class Dispatcher {
         this.#deps.onRetry?.(target.workerType, 'unreachable');
       }
     }
+    const status = operations.statusOf(operationId);
+    if (status === 'completed' || status === 'failed' || status === 'cancelled') return { kind: 'ended', status };
     return {
       kind: 'no_worker',
       attempts,

@@ -245,11 +245,14 @@ export class OperationsService {
     return this.report(operationId, { attempt_id: attemptId, status: 'running' });
   }
 
-  /** True when the worker already claimed this attempt (its start reply may have been lost or late). */
-  attemptIsRunning(operationId: string, attemptId: string): boolean {
-    const op = this.#active.get(operationId);
-    const a = op && currentAttempt(op);
-    return a?.attempt_id === attemptId && a.outcome === 'running';
+  /**
+   * True when the worker claimed this attempt (its start reply may have been lost or late): it runs,
+   * or already ran to an end, there.
+   */
+  attemptWasClaimed(operationId: string, attemptId: string): boolean {
+    const op = this.#active.get(operationId) ?? this.#store.get(operationId);
+    const a = op?.attempts?.find((x) => x.attempt_id === attemptId);
+    return a !== undefined && ['running', 'completed', 'failed', 'cancelled'].includes(a.outcome);
   }
 
   /**
@@ -663,6 +666,11 @@ export class OperationsService {
         );
       }
     }
+  }
+
+  /** The op's status as last stored. */
+  statusOf(operationId: string): OperationStatus {
+    return this.#load(operationId).status;
   }
 
   activeCount(): number {
