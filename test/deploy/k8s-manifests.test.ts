@@ -21,6 +21,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { parse as parseYaml } from 'yaml';
 import { loadBackendConfig, loadWorkerConfig } from '../../src/config/env.js';
 import { WORKER_TYPES } from '../../src/contracts/worker.js';
+import { api, CLI, freePort, type Proc, spawnNode, tempDir, waitFor, waitForStatus, waitForWorkers } from '../helpers/cluster.js';
 import { repoRoot } from '../helpers/paths.js';
 import {
   BACKEND_FORCE_EXIT_SECONDS,
@@ -804,5 +805,90 @@ describe('docs/deployment.md, Kubernetes', () => {
     assert.match(k8sSection, new RegExp(`a 5 s preStop pause`));
     for (const d of deployments(base)) assert.equal(preStopSeconds(appContainer(d)), 5);
     assert.match(k8sSection, new RegExp(`the ${WORKER_FORCE_EXIT_AFTER_DRAIN_SECONDS} s the\\s+worker allows itself`));
+  });
+});
+
+describe('the base as processes', () => {
+  /**
+   * Each pod's container as a local process with the environment the kubelet would give it, mapped
+   * onto this machine the way the cluster network would carry it: the Service name and the pod
+   * address become 127.0.0.1, container ports become free local ports, and /app paths become the
+   * checkout's (what the image copies) or, for volumes, temporary directories.
+   */
+  let dir: ReturnType<typeof tempDir>;
+  const procs: Proc[] = [];
+  before(() => {
+    dir = tempDir('ktrdr-k8s-pods-');
+  });
+  after(async () => {
+    for (const p of procs) await p.stop();
+    dir.remove();
+  });
+
+  function localEnv(d: DeploymentObj, objs: K8sObject[], pod: Pod, ports: Map<number, number>): Record<string, string> {
+    const c = appContainer(d);
+    const env = resolveEnv(c, pod, objs, d.metadata.namespace);
+    const mounts = (c.volumeMounts ?? []).map((m) => m.mountPath);
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+      let value = v;
+      const mount = mounts.find((m) => under(v, m));
+      if (mount !== undefined) value = join(dir.path, pod.name, v.slice(1));
+      else if (v.startsWith('/app/')) value = join(repoRoot, v.slice('/app/'.length));
+      for (const [from, to] of ports) {
+        value = value.replace(new RegExp(`^${from}$`), String(to)).replace(new RegExp(`:${from}\\b`), `:${to}`);
+      }
+      out[k] = value.replace('//ktrdr-backend:', '//127.0.0.1:');
+    }
+    // Tests listen on loopback only; in the pod this is 0.0.0.0 (checked above).
+    if (out['KTRDR_API_HOST'] !== undefined) out['KTRDR_API_HOST'] = '127.0.0.1';
+    if (out['WORKER_HOST'] !== undefined) out['WORKER_HOST'] = '127.0.0.1';
+    return out;
+  }
+
+  it('a backtesting worker registers as its pod name at its pod address, runs a backtest; /health needs no token', async () => {
+    const objs = render('deploy/k8s/base');
+    const backendD = find<DeploymentObj>(objs, 'Deployment', 'ktrdr-backend');
+    const workerD = find<DeploymentObj>(objs, 'Deployment', 'ktrdr-backtest-worker');
+    const bport = await freePort();
+    const wport = await freePort();
+    const ports = new Map([
+      [appContainer(backendD).ports![0]!.containerPort, bport],
+      [appContainer(workerD).ports![0]!.containerPort, wport],
+    ]);
+    const backendPod = 'ktrdr-backend-7c9d5b6f4-abcde';
+    const backendEnv = localEnv(backendD, objs, { name: backendPod, ip: '127.0.0.1' }, ports);
+    const backend = spawnNode('backend', [CLI, ...(appContainer(backendD).args ?? [])], backendEnv, bport);
+    procs.push(backend);
+    await waitFor('backend /health', async () => (await fetch(`${backend.url}/health`)).ok || undefined, { timeoutMs: 20_000, proc: backend });
+
+    const podName = 'ktrdr-backtest-worker-5d4f8b7c9-x2x7q';
+    const workerEnv = localEnv(workerD, objs, { name: podName, ip: '127.0.0.1' }, ports);
+    assert.equal(workerEnv['KTRDR_API_URL'], backend.url);
+    const worker = spawnNode(podName, [CLI, ...(appContainer(workerD).args ?? [])], workerEnv, wport);
+    procs.push(worker);
+
+    // The probes send no token.
+    await waitFor('worker /health', async () => (await fetch(`${worker.url}/health`)).ok || undefined, { timeoutMs: 20_000, proc: worker });
+    assert.equal((await api(backend.url, '/api/v1/workers')).status, 401, 'the token from the Secret is enforced');
+    const [registered] = await waitForWorkers(backend.url, 1, { token: TEST_TOKEN, timeoutMs: 20_000 });
+    assert.equal(registered.worker_id, podName);
+    assert.equal(registered.endpoint_url, `http://127.0.0.1:${wport}`);
+    assert.equal(registered.capabilities.cores, Math.ceil(quantity(appContainer(workerD).resources!.limits!['cpu']!)));
+
+    // The image's data and strategies are enough for a backtest without a model.
+    const start = await api(backend.url, '/api/v1/backtests/start', {
+      method: 'POST',
+      token: TEST_TOKEN,
+      body: { strategy_name: 'rsi_reversion_rules', start_date: '2024-01-01', end_date: '2024-03-01' },
+    });
+    assert.equal(start.status, 200, JSON.stringify(start.body));
+    const op = await waitForStatus(backend.url, start.body.operation_id as string, ['completed', 'failed', 'cancelled'], 60_000, TEST_TOKEN);
+    assert.equal(op.status, 'completed', op.error_message);
+    assert.equal(op.worker_id, podName);
+    assert.ok(existsSync(join(dir.path, backendPod, 'app/state/ktrdr.db')), 'the database is on the state volume');
+
+    // SIGTERM (after preStop) drains an idle worker and exits 0.
+    assert.equal(await worker.stop(), 0, worker.output().slice(-2000));
   });
 });
