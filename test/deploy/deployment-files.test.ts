@@ -18,6 +18,7 @@ import { DEFAULT_WORKER_PORTS, loadBackendConfig, loadWorkerConfig, loadWorkersY
 import { buildProgram } from '../../src/cli/program.js';
 import { WORKER_TYPES } from '../../src/contracts/worker.js';
 import { repoRoot } from '../helpers/paths.js';
+import { ENV_NAMES, envDefault, FINAL_REPORT_SECONDS } from './code-facts.js';
 
 const read = (rel: string): string => readFileSync(join(repoRoot, rel), 'utf8');
 
@@ -25,32 +26,8 @@ const read = (rel: string): string => readFileSync(join(repoRoot, rel), 'utf8');
 // What the code says
 // ---------------------------------------------------------------------------------------------
 
-const envSource = read('src/config/env.ts');
-/** Every variable env.ts reads through its str/num/bool/url helpers. */
-const ENV_NAMES: ReadonlySet<string> = new Set(
-  [...envSource.matchAll(/\b(?:str|num|bool|url)\(\s*\w+,\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!),
-);
-
-function envDefault(name: string): number {
-  const m = new RegExp(`num\\(env, '${name}', (\\d+(?:\\.\\d+)?)`).exec(envSource);
-  assert.ok(m, `env.ts has no numeric default for ${name}`);
-  return Number(m[1]);
-}
-
 const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
 const CLI_PATH = pkg.bin['ktrdr']!;
-/**
- * After SIGTERM a worker drains for WORKER_DRAIN_SECONDS; then a still-running job is cancelled
- * (cancelGraceMs before its thread is terminated) and the worker waits up to finalReportMs for
- * the backend to read the final state. Both defaults are read from the worker kit.
- */
-const workerKit = read('src/worker-kit/create-worker.ts');
-function kitDefaultSeconds(name: string): number {
-  const m = new RegExp(`\\b${name}: ([0-9_]+),`).exec(workerKit);
-  assert.ok(m, `create-worker.ts: no default for ${name}`);
-  return Number(m[1]!.replace(/_/g, '')) / 1000;
-}
-const FINAL_REPORT_SECONDS = kitDefaultSeconds('finalReportMs') + kitDefaultSeconds('cancelGraceMs');
 
 // ---------------------------------------------------------------------------------------------
 // Small parsers
