@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { loadBackendConfig, type BackendConfig } from '../config/env.js';
-import { Dispatcher } from '../core/dispatch/dispatcher.js';
+import { Dispatcher, type DispatchTarget } from '../core/dispatch/dispatcher.js';
+import { Scheduler } from '../core/queue/scheduler.js';
+import { MemoryWorkQueue, type QueueEntry } from '../core/queue/work-queue.js';
 import { OperationsService } from '../core/operations/operations-service.js';
 import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.js';
 import { HealthMonitor } from '../core/registry/health-monitor.js';
@@ -24,6 +26,7 @@ export interface RunningBackend {
   registry: WorkerRegistry;
   operations: OperationsService;
   healthMonitor: HealthMonitor;
+  scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -39,17 +42,45 @@ export async function startBackend(
   // Reads the operations service lazily: it is created right below, with the metrics' listener.
   let activeCount = () => 0;
   const metrics = new BackendMetrics({ workers: registry, store, operationsActive: () => activeCount() });
+  // The scheduler is built after the operations service it listens to: late-bound here.
+  let scheduler: Scheduler | undefined;
+  const queue = new MemoryWorkQueue();
+  const entryOf = (operationId: string): QueueEntry | undefined => {
+    const row = operations.queuedRow(operationId);
+    return row?.dispatch ? { operationId, seq: row.seq, priority: row.priority, target: row.dispatch as DispatchTarget } : undefined;
+  };
   const operations = new OperationsService(
-    { store, registry, client, log, listener: metrics.listener },
+    {
+      store,
+      registry,
+      client,
+      log,
+      listener: {
+        onTerminal: (op) => {
+          metrics.listener.onTerminal?.(op);
+          queue.remove(op.operation_id);
+          scheduler?.kick(); // a worker may be free now
+        },
+        onQueued: (op) => scheduler?.onQueued(op, entryOf(op.operation_id)),
+      },
+    },
     { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },
   );
+  for (const row of operations.queuedRows()) {
+    const entry = entryOf(row.operationId);
+    if (entry) queue.add(entry);
+    else operations.markFailed(row.operationId, 'queued without a dispatch target (from an older ktrdr): submit it again');
+  }
   activeCount = () => operations.activeCount();
   const healthMonitor = new HealthMonitor(
     {
       registry,
       client,
       log,
-      onReport: (worker, report) => operations.onHealthReport(worker, report),
+      onReport: async (worker, report) => {
+        await operations.onHealthReport(worker, report);
+        if (worker.status === 'available') scheduler?.kick();
+      },
       onUnreachable: (worker) => operations.onWorkerUnreachable(worker),
       onRemoved: (worker) => operations.onWorkerRemoved(worker),
     },
@@ -68,6 +99,7 @@ export async function startBackend(
     backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir }),
     trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
   ];
+  scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
   const admission = new WorkerAdmission(
     { registry, client, operations, log },
     { workerTypes: [...new Set(routes.map((r) => r.workerType))] },
@@ -76,13 +108,16 @@ export async function startBackend(
     log,
     registry,
     operations,
-    dispatcher,
     admission,
+    scheduler,
+    queue,
+    maxQueued: config.maxQueued,
     startRoutes: routes,
     apiToken: config.apiToken,
     version: VERSION,
     plugins: [dashboardPlugin, async (app) => app.register(metricsRoutes, { metrics, registry })],
     close: async () => {
+      await scheduler?.close();
       await healthMonitor.close();
       await operations.close();
       store.close();
@@ -91,10 +126,12 @@ export async function startBackend(
   const address = await app.listen({ port: config.port, host: config.host });
   healthMonitor.start();
   operations.start();
+  if (queue.size > 0) log.info({ queued: queue.size }, 'queued operations waiting for workers');
+  scheduler.kick();
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ address, dbPath: config.dbPath, auth: config.apiToken !== undefined }, 'backend listening');
-  return { app, url, registry, operations, healthMonitor, close: () => app.close() };
+  return { app, url, registry, operations, healthMonitor, scheduler, close: () => app.close() };
 }
 
 /** `ktrdr backend`: config from env (+ flags), signals handled here. */

@@ -133,6 +133,7 @@ export interface BackendConfig extends HealthTimings {
   workerRequestTimeoutMs: number;
   workerStartTimeoutMs: number;
   maxDispatchAttempts: number;
+  maxQueued: number;
 }
 
 export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<BackendConfig> = {}): BackendConfig {
@@ -157,6 +158,7 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     workerRequestTimeoutMs: num(env, 'WORKER_REQUEST_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
     workerStartTimeoutMs: num(env, 'WORKER_START_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
     maxDispatchAttempts: num(env, 'DISPATCH_MAX_ATTEMPTS', 3, { min: 1, integer: true }),
+    maxQueued: num(env, 'KTRDR_MAX_QUEUED', 10_000, { min: 0, integer: true }),
   };
   return { ...config, ...stripUndefined(overrides) };
 }

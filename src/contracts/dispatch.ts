@@ -7,6 +7,20 @@ export const StartResponse = Type.Object({
   status: Type.Literal('started'),
   worker_id: Type.String(),
 });
+
+/**
+ * The backend's reply to a submission: `started` on a worker now, or `queued` until one is free
+ * (with its 1-based `queue_position`).
+ */
+export const SubmitResponse = Type.Object({
+  success: Type.Boolean(),
+  operation_id: Type.String(),
+  status: Type.Union([Type.Literal('started'), Type.Literal('queued')]),
+  worker_id: Type.Union([Type.String(), Type.Null()]),
+  queue_position: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  status_detail: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+export type SubmitResponse = Static<typeof SubmitResponse>;
 export type StartResponse = Static<typeof StartResponse>;
 
 /** 503 from a busy (or draining) worker. */

@@ -91,6 +91,8 @@ export const Operation = Type.Object({
   attempts: Type.Optional(Type.Array(Attempt)),
   /** Queue priority: higher runs first; FIFO within a priority. @defaultValue 0 */
   priority: Type.Optional(Type.Integer()),
+  /** Attempts it gets before a lost worker fails it (re-queued until then). */
+  max_attempts: Type.Optional(Type.Integer()),
   /** 1-based place in the queue of a `queued` operation. */
   queue_position: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   /** Worker: the attempt (fencing token) it runs this operation under. */

@@ -2,8 +2,9 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync }
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { BackendHealth } from '../contracts/index.js';
-import type { Dispatcher } from '../core/dispatch/dispatcher.js';
 import type { OperationsService } from '../core/operations/operations-service.js';
+import type { Scheduler } from '../core/queue/scheduler.js';
+import type { WorkQueue } from '../core/queue/work-queue.js';
 import type { WorkerAdmission } from '../core/registry/worker-admission.js';
 import type { WorkerRegistry } from '../core/registry/worker-registry.js';
 import swagger from '@fastify/swagger';
@@ -18,8 +19,11 @@ export interface AppDeps {
   log: Logger;
   registry: WorkerRegistry;
   operations: OperationsService;
-  dispatcher: Dispatcher;
   admission: WorkerAdmission;
+  scheduler: Scheduler;
+  queue: WorkQueue;
+  /** Queued operations at most (429 beyond). @defaultValue 10000 */
+  maxQueued?: number;
   startRoutes: readonly StartRouteSpec[];
   /** When set, /api/v1 requires `Authorization: Bearer <token>`. */
   apiToken?: string | undefined;
@@ -56,13 +60,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { schema: { tags: ['health'], summary: 'Backend liveness', response: { 200: BackendHealth } } },
     async () => ({ healthy: true, service: 'ktrdr-backend', timestamp: new Date().toISOString(), version: deps.version ?? '0.0.0' }),
   );
-  await app.register(workerRoutes, { prefix: '/api/v1', registry: deps.registry, operations: deps.operations, admission: deps.admission });
-  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations });
+  await app.register(workerRoutes, {
+    prefix: '/api/v1',
+    registry: deps.registry,
+    operations: deps.operations,
+    admission: deps.admission,
+    onRegistered: () => deps.scheduler.kick(),
+  });
+  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations, queuePosition: (id) => deps.queue.position(id) });
   await app.register(startRoutes, {
     prefix: '/api/v1',
     routes: deps.startRoutes,
     operations: deps.operations,
-    dispatcher: deps.dispatcher,
+    scheduler: deps.scheduler,
+    queue: deps.queue,
+    ...(deps.maxQueued === undefined ? {} : { maxQueued: deps.maxQueued }),
   });
   if (deps.close) {
     const close = deps.close;

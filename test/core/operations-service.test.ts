@@ -46,7 +46,7 @@ test('state machine: terminal states are final; nothing leaves them', () => {
 test('a cancel while the start request is in flight stays a cancel (no resurrection by the start reply)', (t) => {
   const { service, register, store } = setup(t);
   register('w1');
-  const op = service.create('backtesting', meta, {});
+  const { op } = service.create('backtesting', meta, {});
   const opened = service.beginAttempt(op.operation_id, 'w1');
   assert.ok(opened);
   return service.cancel(op.operation_id, 'changed my mind').then((cancelled) => {
@@ -69,7 +69,7 @@ test('only the current attempt counts: reports of an abandoned attempt are stale
   const { service, register, store } = setup(t);
   register('w1');
   register('w2', 10);
-  const op = service.create('backtesting', meta, {});
+  const { op } = service.create('backtesting', meta, {});
   const first = service.beginAttempt(op.operation_id, 'w1')!;
   service.attemptFailed(op.operation_id, first.attemptId, 'abandoned', 'start request timed out');
   // The hung worker wakes up and claims its attempt: refused, so its job never runs.
@@ -89,7 +89,7 @@ test('only the current attempt counts: reports of an abandoned attempt are stale
 test('a completed op never carries a cancel message, and its timestamps come from the backend clock', (t) => {
   const { service, register, store, clock } = setup(t);
   register('w1');
-  const op = service.create('backtesting', meta, {});
+  const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
   clock.wall += 5_000;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
@@ -104,7 +104,7 @@ test('a completed op never carries a cancel message, and its timestamps come fro
 test('a lost worker: the op says "worker unreachable" at once and is settled by the orphan timeout (monotonic)', (t) => {
   const { service, register, store, clock } = setup(t, { orphanTimeoutMs: 10_000 });
   const w = register('w1');
-  const op = service.create('backtesting', meta, {});
+  const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   w.unreachableSince = clock.mono;
@@ -125,7 +125,7 @@ test('a lost worker: the op says "worker unreachable" at once and is settled by 
 test('a lost op with attempts left is re-queued, not failed', (t) => {
   const { service, register, registry, store, clock } = setup(t, { maxAttempts: 3, orphanTimeoutMs: 1_000 });
   const w = register('w1');
-  const op = service.create('backtesting', meta, {});
+  const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   registry.remove('w1');

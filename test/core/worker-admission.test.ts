@@ -105,7 +105,7 @@ test("a worker can't claim another live worker's operation (409)", async (t) => 
   const e2 = await fakeEndpoint('w2');
   t.after(() => Promise.all([e1.close(), e2.close()]));
   await api(b.url, '/api/v1/workers/register', reg('w1', e1.url));
-  const op = b.operations.create('backtesting', { parameters: {} }, {});
+  const { op } = b.operations.create('backtesting', { parameters: {} }, {});
   const a = b.operations.beginAttempt(op.operation_id, 'w1')!;
   b.operations.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   const claim = await api(b.url, '/api/v1/workers/register', reg('w2', e2.url, { current_operation_id: op.operation_id }));

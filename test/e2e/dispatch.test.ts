@@ -44,7 +44,7 @@ test('3 workers × 30 dispatches of a short job spread 10 / 10 / 10 (least recen
   assert.equal(list.body.active_count, 0);
 });
 
-test('a busy worker answers 503, the backend tries another; all busy gives the documented 503', async (t) => {
+test('a busy worker answers 503, the backend tries another; when all are busy the op waits in the queue', async (t) => {
   const { backend, workers } = await cluster(t, 2);
   // Occupy worker 1 behind the backend's back: the registry still thinks it is available.
   const direct = await api(workers[0]!.url, '/backtests/start', { method: 'POST', body: { fixture: { steps: 200, step_ms: 50 } } });
@@ -57,20 +57,28 @@ test('a busy worker answers 503, the backend tries another; all busy gives the d
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.equal(r.body.worker_id, `fx-2-${process.pid}`);
 
-  const none = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody() });
-  assert.equal(none.status, 503);
-  assert.equal(none.body.error, 'No backtesting workers available');
-  assert.equal(none.body.worker_type, 'backtesting');
-  assert.equal(none.body.registered_workers, 2);
-  assert.match(none.body.hint, /busy|add workers/);
-  const failed = await api(backend.url, `/api/v1/operations/${none.body.operation_id}`);
-  assert.equal(failed.body.data.status, 'failed');
-  assert.match(failed.body.data.error_message, /No backtesting workers available/);
+  // Every worker busy: the submission waits in the queue (not a 503, not a failed row) and runs when one frees.
+  const queued = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 1 }) });
+  assert.equal(queued.status, 200, JSON.stringify(queued.body));
+  assert.equal(queued.body.status, 'queued');
+  assert.equal(queued.body.worker_id, null);
+  assert.equal(queued.body.queue_position, 1);
+  assert.match(queued.body.status_detail, /waiting for a free backtesting worker/);
+  const listed = await api(backend.url, '/api/v1/operations?status=queued');
+  assert.equal(listed.body.data[0].queue_position, 1);
+  await api(backend.url, `/api/v1/operations/${r.body.operation_id}/cancel`, { method: 'DELETE' });
+  const ran = await waitForStatus(backend.url, queued.body.operation_id, ['completed']);
+  assert.equal(ran.worker_id, `fx-2-${process.pid}`);
+  assert.equal((await api(backend.url, '/api/v1/operations?status=failed')).body.total_count, 0, 'no failed rows');
 
+  // No training worker at all: queued with a reason, never silently failed.
   const noTraining = await api(backend.url, '/api/v1/training/start', { method: 'POST', body: { strategy_name: 'rsi_macd_1h' } });
-  assert.equal(noTraining.status, 503);
-  assert.equal(noTraining.body.registered_workers, 0);
-  assert.match(noTraining.body.hint, /ktrdr worker training/);
+  assert.equal(noTraining.status, 200, JSON.stringify(noTraining.body));
+  assert.equal(noTraining.body.status, 'queued');
+  assert.match(noTraining.body.status_detail, /none is registered/);
+  const cancelled = await api(backend.url, `/api/v1/operations/${noTraining.body.operation_id}/cancel`, { method: 'DELETE' });
+  assert.equal(cancelled.body.data.status, 'cancelled', 'a queued op can be cancelled');
+  assert.equal((await api(backend.url, '/api/v1/operations?status=queued')).body.total_count, 0);
 });
 
 test('progress is visible through the backend, the metrics cursor returns only new metrics, cancel ends it cancelled on both sides', async (t) => {

@@ -153,7 +153,7 @@ test('a dead worker: its op says "worker unreachable" within seconds, then is se
   const { backend, worker } = await setup(t, { ORPHAN_TIMEOUT_SECONDS: '3', WORKER_REMOVAL_THRESHOLD_SECONDS: '30' });
   const w = await worker('dead-1');
   await waitForWorkers(backend.url, 1);
-  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 400, step_ms: 50 }) });
+  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: { ...backtestBody({ steps: 400, step_ms: 50 }), max_attempts: 1 } });
   const id = r.body.operation_id as string;
   await waitForStatus(backend.url, id, ['running']);
   await w.crash();
@@ -238,4 +238,35 @@ test('a worker refuses a task_id it already ran (409), and invalid start bodies 
   assert.match(bad.body.detail, /surprise/);
   void spawnNode;
   void FIXTURE_WORKER;
+});
+
+test('a backtest whose worker dies is re-queued and completes on another worker; attempts are recorded', async (t) => {
+  const { dir, backend, worker } = await setup(t, { ORPHAN_TIMEOUT_SECONDS: '1', WORKER_REMOVAL_THRESHOLD_SECONDS: '30' });
+  const w1 = await worker('retry-1');
+  await waitForWorkers(backend.url, 1);
+  const log = join(dir.path, 'runs.log');
+  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 20, step_ms: 100, run_log: log }) });
+  const id = r.body.operation_id as string;
+  await waitForStatus(backend.url, id, ['running']);
+  await worker('retry-2');
+  await waitForWorkers(backend.url, 2);
+  await w1.crash();
+  const done = await waitForStatus(backend.url, id, ['completed', 'failed'], 20_000);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.deepEqual(
+    done.attempts.map((a: { worker_id: string; outcome: string }) => [a.worker_id.replace(`-${process.pid}`, ''), a.outcome]),
+    [['retry-1', 'lost'], ['retry-2', 'completed']],
+  );
+  assert.equal(runs(log).length, 2, 'one run per attempt, never two at once');
+
+  // A failed op can be re-submitted with the same request.
+  const bad = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 1, fail: 'boom' }) });
+  await waitForStatus(backend.url, bad.body.operation_id, ['failed']);
+  const again = await api(backend.url, `/api/v1/operations/${bad.body.operation_id}/retry`, { method: 'POST' });
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  assert.notEqual(again.body.operation_id, bad.body.operation_id);
+  const retried = await waitForStatus(backend.url, again.body.operation_id, ['failed']);
+  assert.equal(retried.error_message, 'boom');
+  const notRetryable = await api(backend.url, `/api/v1/operations/${id}/retry`, { method: 'POST' });
+  assert.equal(notRetryable.status, 400);
 });

@@ -8,6 +8,15 @@ export interface OperationQuery {
   offset: number;
 }
 
+/** A queued operation's place and where it goes (the scheduler's durable input). */
+export interface QueuedRow {
+  operationId: string;
+  seq: number;
+  priority: number;
+  /** The dispatch target stored with the op (opaque here). */
+  dispatch: unknown;
+}
+
 export interface OperationPage {
   items: Operation[];
   total: number;
@@ -19,8 +28,17 @@ export interface OperationPage {
  * its metrics and its full result. Synchronous because SQLite via better-sqlite3 is.
  */
 export interface OperationStore {
-  /** Stores a new operation together with the request that created it. */
-  insert(op: Operation, request: unknown): void;
+  /**
+   * Stores a new operation together with the request that created it and, for the queue, where it
+   * is to be dispatched. Returns its sequence number (submission order).
+   */
+  insert(op: Operation, request: unknown, dispatch?: unknown): number;
+  /** Forgets an operation entirely (a submission a worker rejected: not history). */
+  delete(operationId: string): void;
+  /** Queued operations in dispatch order. */
+  listQueued(): QueuedRow[];
+  /** A (queued) operation's sequence, priority and dispatch target. */
+  dispatchOf(operationId: string): QueuedRow | undefined;
   /**
    * Replaces the stored state of an existing, non-terminal operation. Returns false (and writes
    * nothing) when the stored operation is already terminal: terminal states are final.

@@ -16,7 +16,7 @@ import { OperationNotCancellableError, OperationNotFoundError, ResultsNotAvailab
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
 import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
 import { canTransition } from './operation-state.js';
-import type { OperationPage, OperationQuery, OperationStore } from './operation-store.js';
+import type { OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
 /** Hooks for monitoring (Prometheus counters etc.) and for the queue. */
 export interface OperationListener {
@@ -52,7 +52,7 @@ export interface OperationsServiceOptions {
   cancelConfirmMs?: number;
   /** How long a status or metrics read waits for a worker before answering from the last known state. @defaultValue 300 */
   readBudgetMs?: number;
-  /** Attempts an operation of a type gets before a lost worker fails it. @defaultValue () => 1 */
+  /** Attempts an operation gets before a lost worker fails it. @defaultValue op.max_attempts ?? 1 */
   maxAttempts?: (op: Operation) => number;
 }
 
@@ -111,7 +111,7 @@ export class OperationsService {
       orphanSweepIntervalMs: Math.max(50, Math.min(5_000, orphanTimeoutMs / 4)),
       cancelConfirmMs: 3_000,
       readBudgetMs: 300,
-      maxAttempts: () => 1,
+      maxAttempts: (op) => op.max_attempts ?? 1,
       ...options,
     };
     this.#startedAtWall = this.#now();
@@ -190,13 +190,16 @@ export class OperationsService {
     );
   }
 
-  /** Creates and persists an operation with the request that produced it (`pending`, or `queued` to wait for a worker). */
+  /**
+   * Creates and persists an operation with the request that produced it: `pending` (dispatched right
+   * away by the caller) or `queued` with its dispatch target, to wait for a worker.
+   */
   create(
     operationType: string,
     metadata: OperationMetadata,
     request: unknown,
-    opts: { status?: 'pending' | 'queued'; priority?: number } = {},
-  ): Operation {
+    opts: { status?: 'pending' | 'queued'; priority?: number; maxAttempts?: number; dispatch?: unknown } = {},
+  ): { op: Operation; seq: number } {
     const op: Operation = {
       operation_id: newOperationId(operationType),
       operation_type: operationType,
@@ -212,12 +215,34 @@ export class OperationsService {
       status_detail: null,
       attempts: [],
       priority: opts.priority ?? 0,
+      max_attempts: opts.maxAttempts ?? 1,
     };
-    this.#store.insert(op, request);
+    const seq = this.#store.insert(op, request, opts.dispatch);
     this.#active.set(op.operation_id, op);
     this.#listener.onCreated?.(op);
-    if (op.status === 'queued') this.#listener.onQueued?.(op);
-    return op;
+    return { op, seq };
+  }
+
+  /** A queued op's place and dispatch target, from the store. */
+  queuedRow(operationId: string): QueuedRow | undefined {
+    return this.#store.dispatchOf(operationId);
+  }
+
+  /** Every queued op in dispatch order (to rebuild the queue at start). */
+  queuedRows(): QueuedRow[] {
+    return this.#store.listQueued();
+  }
+
+  /**
+   * A worker refused the submission itself (bad request): it never becomes history. The op is
+   * forgotten entirely and the caller answers 4xx.
+   */
+  markRejected(operationId: string, message: string): void {
+    const op = this.#active.get(operationId);
+    this.#log.info({ operationId, message }, 'submission rejected by the worker; not stored');
+    this.#store.delete(operationId);
+    this.#forget(operationId);
+    if (op?.worker_id) this.#registry.markAvailable(op.worker_id, operationId);
   }
 
   // ── Dispatch attempts ────────────────────────────────────────────────────────────────────────

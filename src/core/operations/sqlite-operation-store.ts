@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Attempt, MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
-import type { OperationPage, OperationQuery, OperationStore } from './operation-store.js';
+import type { OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
 interface Row {
   operation_id: string;
@@ -19,6 +19,7 @@ interface Row {
   status_detail: string | null;
   attempts: string;
   priority: number;
+  max_attempts: number;
 }
 
 /**
@@ -59,6 +60,9 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE operations ADD COLUMN status_detail TEXT;
    ALTER TABLE operations ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX IF NOT EXISTS operations_queue ON operations(status, priority DESC, seq);`,
+  // The queue: where a waiting operation goes (worker type, start path, payload) and its retry budget.
+  `ALTER TABLE operations ADD COLUMN dispatch TEXT;
+   ALTER TABLE operations ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 const ACTIVE_SQL = `('queued','pending','running')`;
@@ -97,6 +101,7 @@ function toOperation(r: Row): Operation {
     status_detail: r.status_detail,
     attempts: JSON.parse(r.attempts) as Attempt[],
     priority: r.priority,
+    max_attempts: r.max_attempts,
   };
 }
 
@@ -116,6 +121,7 @@ function params(op: Operation) {
     status_detail: op.status_detail ?? null,
     attempts: JSON.stringify(op.attempts ?? []),
     priority: op.priority ?? 0,
+    max_attempts: op.max_attempts ?? 1,
   };
 }
 
@@ -136,21 +142,26 @@ export class SqliteOperationStore implements OperationStore {
     this.#stmts = {
       insert: db.prepare(
         `INSERT INTO operations (operation_id, operation_type, status, worker_id, created_at, started_at, completed_at,
-           progress, metadata, error_message, result_summary, status_detail, attempts, priority, request, seq)
+           progress, metadata, error_message, result_summary, status_detail, attempts, priority, max_attempts,
+           dispatch, request, seq)
          VALUES (@operation_id, @operation_type, @status, @worker_id, @created_at, @started_at, @completed_at,
-           @progress, @metadata, @error_message, @result_summary, @status_detail, @attempts, @priority, @request,
-           (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations))`,
+           @progress, @metadata, @error_message, @result_summary, @status_detail, @attempts, @priority, @max_attempts,
+           @dispatch, @request, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations))
+         RETURNING seq`,
       ),
       update: db.prepare(
         // A terminal row is never written again: the state machine's last line of defence.
         `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
            progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary,
-           status_detail=@status_detail, attempts=@attempts, priority=@priority
+           status_detail=@status_detail, attempts=@attempts, priority=@priority, max_attempts=@max_attempts
          WHERE operation_id=@operation_id AND status NOT IN ${TERMINAL_SQL}`,
       ),
       get: db.prepare(`SELECT * FROM operations WHERE operation_id = ?`),
       active: db.prepare(`SELECT * FROM operations WHERE status IN ${ACTIVE_SQL} ORDER BY seq`),
       request: db.prepare(`SELECT request FROM operations WHERE operation_id = ?`),
+      queued: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE status = 'queued' ORDER BY priority DESC, seq`),
+      dispatchOf: db.prepare(`SELECT seq, priority, dispatch FROM operations WHERE operation_id = ?`),
+      del: db.prepare(`DELETE FROM operations WHERE operation_id = ?`),
       delMetrics: db.prepare(`DELETE FROM operation_metrics WHERE operation_id = ?`),
       insMetric: db.prepare(`INSERT INTO operation_metrics (operation_id, idx, metric) VALUES (?, ?, ?)`),
       getMetrics: db.prepare(`SELECT metric FROM operation_metrics WHERE operation_id = ? AND idx >= ? ORDER BY idx`),
@@ -160,8 +171,35 @@ export class SqliteOperationStore implements OperationStore {
     };
   }
 
-  insert(op: Operation, request: unknown): void {
-    this.#stmts.insert.run({ ...params(op), request: JSON.stringify(request ?? null) });
+  insert(op: Operation, request: unknown, dispatch?: unknown): number {
+    const row = this.#stmts.insert.get({
+      ...params(op),
+      request: JSON.stringify(request ?? null),
+      dispatch: dispatch === undefined ? null : JSON.stringify(dispatch),
+    }) as { seq: number };
+    return row.seq;
+  }
+
+  delete(operationId: string): void {
+    this.#db.transaction(() => {
+      this.#stmts.del.run(operationId);
+      this.#stmts.delMetrics.run(operationId);
+    })();
+  }
+
+  listQueued(): QueuedRow[] {
+    return (this.#stmts.queued.all() as { operation_id: string; seq: number; priority: number; dispatch: string | null }[]).map((r) => ({
+      operationId: r.operation_id,
+      seq: r.seq,
+      priority: r.priority,
+      dispatch: r.dispatch === null ? undefined : (JSON.parse(r.dispatch) as unknown),
+    }));
+  }
+
+  dispatchOf(operationId: string): QueuedRow | undefined {
+    const r = this.#stmts.dispatchOf.get(operationId) as { seq: number; priority: number; dispatch: string | null } | undefined;
+    if (!r) return undefined;
+    return { operationId, seq: r.seq, priority: r.priority, dispatch: r.dispatch === null ? undefined : (JSON.parse(r.dispatch) as unknown) };
   }
 
   update(op: Operation): boolean {

@@ -170,14 +170,7 @@ export class WorkerRegistry {
    * as just selected. GPU-preferring requests look at GPU workers first, then fall back to CPU ones.
    */
   select(workerType: string, criteria: SelectionCriteria = {}): WorkerRecord | undefined {
-    const now = this.#mono();
-    const candidates = this.list({ workerType, status: 'available' }).filter(
-      (w) =>
-        !criteria.exclude?.has(w.workerId) &&
-        w.cooldownUntil <= now &&
-        (!criteria.requireGpu || hasGpu(w.capabilities)) &&
-        (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints)),
-    );
+    const candidates = this.#candidates(workerType, criteria);
     const lru = (pool: WorkerRecord[]) =>
       pool.reduce<WorkerRecord | undefined>(
         (best, w) =>
@@ -193,6 +186,22 @@ export class WorkerRegistry {
     picked ??= lru(candidates);
     if (picked) picked.lastSelectedSeq = ++this.#selectionSeq;
     return picked;
+  }
+
+  /** True when select() would find a worker now (without stamping one as selected). */
+  canSelect(workerType: string, criteria: SelectionCriteria = {}): boolean {
+    return this.#candidates(workerType, criteria).length > 0;
+  }
+
+  #candidates(workerType: string, criteria: SelectionCriteria): WorkerRecord[] {
+    const now = this.#mono();
+    return this.list({ workerType, status: 'available' }).filter(
+      (w) =>
+        !criteria.exclude?.has(w.workerId) &&
+        w.cooldownUntil <= now &&
+        (!criteria.requireGpu || hasGpu(w.capabilities)) &&
+        (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints)),
+    );
   }
 
   /** Marks a worker busy with an operation (dispatch, or a health report / registration saying so). */

@@ -15,6 +15,8 @@ import type { OperationsService } from '../../core/operations/operations-service
 
 export interface OperationRoutesOptions {
   operations: OperationsService;
+  /** 1-based queue place of a queued op. */
+  queuePosition?: (operationId: string) => number | null;
 }
 
 /** The optional `{reason}` of a cancel request (400 when present but not a short string). */
@@ -30,7 +32,9 @@ export function cancelReason(body: unknown): string | undefined {
 
 const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
 
-export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations }) => {
+export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition }) => {
+  const withPosition = <T extends { operation_id: string; status: string }>(op: T): T =>
+    op.status === 'queued' && queuePosition ? { ...op, queue_position: queuePosition(op.operation_id) } : op;
   app.get(
     '/operations',
     {
@@ -50,7 +54,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
         limit: q.limit ?? 100,
         offset: q.offset ?? 0,
       });
-      return { success: true, data: page.items, total_count: page.total, active_count: page.active };
+      return { success: true, data: page.items.map(withPosition), total_count: page.total, active_count: page.active };
     },
   );
 
@@ -67,7 +71,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
     },
     async (req) => ({
       success: true,
-      data: await operations.get(req.params.operationId, { forceRefresh: req.query.force_refresh ?? false }),
+      data: withPosition(await operations.get(req.params.operationId, { forceRefresh: req.query.force_refresh ?? false })),
     }),
   );
 

@@ -17,9 +17,11 @@ export interface WorkerRoutesOptions {
   registry: WorkerRegistry;
   operations: OperationsService;
   admission: WorkerAdmission;
+  /** Called after a (re-)registration took effect: a worker may be free for queued work. */
+  onRegistered?: () => void;
 }
 
-export const workerRoutes: FastifyPluginAsyncTypebox<WorkerRoutesOptions> = async (app, { registry, operations, admission }) => {
+export const workerRoutes: FastifyPluginAsyncTypebox<WorkerRoutesOptions> = async (app, { registry, operations, admission, onRegistered }) => {
   app.post(
     '/workers/register',
     {
@@ -50,6 +52,7 @@ export const workerRoutes: FastifyPluginAsyncTypebox<WorkerRoutesOptions> = asyn
         { operationId: body.current_operation_id ?? null, attemptId: body.current_attempt_id ?? null },
         { replacedWorkerId: outcome.replacedWorkerId, restarted: outcome.restarted },
       );
+      onRegistered?.();
       return { success: true, worker: WorkerRegistry.toWire(outcome.worker) };
     },
   );

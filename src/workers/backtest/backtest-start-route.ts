@@ -23,6 +23,8 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
     workerPath: '/backtests/start',
     body: BacktestStartRequest,
     summary: 'Start a backtest on a free backtesting worker',
+    // Backtests are cheap and deterministic: a lost worker's backtest runs again elsewhere.
+    defaultMaxAttempts: 3,
     async prepare(body) {
       const strategy = loadStrategyOr400(body.strategy_name, settings.strategiesDir);
       const symbol = body.symbol ?? strategy.training_data.symbols.symbols[0]!;
