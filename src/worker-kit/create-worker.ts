@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -15,8 +15,7 @@ import {
   type WorkerActivity,
 } from '../contracts/index.js';
 import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../core/errors.js';
-import { requireBearerToken } from '../http/auth.js';
-import { errorHandler } from '../http/error-handler.js';
+import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
 import { cancelReason } from '../http/routes/operations.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
@@ -92,13 +91,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
 
   const activity = (): WorkerActivity => (draining ? 'draining' : current ? 'busy' : 'idle');
 
-  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setErrorHandler(errorHandler);
-  if (opts.apiToken) {
-    requireBearerToken(app as unknown as FastifyInstance, opts.apiToken, (url) => !url.startsWith('/health') && url !== '/' && url !== '/metrics');
-  }
+  const app = Fastify({ loggerInstance: log, ...serverOptions() }).withTypeProvider<TypeBoxTypeProvider>();
+  // Only /health is public; with a token set, everything else (/, /metrics included) needs it.
+  registerServerKit(app as unknown as FastifyInstance, { apiToken: opts.apiToken });
 
-  app.get('/health', { schema: { response: { 200: WorkerHealthReport } } }, async (req) => {
+  app.get('/health', { config: { public: true }, schema: { response: { 200: WorkerHealthReport } } }, async (req) => {
     if (req.headers[BACKEND_HEADER] !== undefined) lastHealthCheckAt = Date.now();
     return {
       healthy: true,
@@ -177,7 +174,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   );
 
   for (const job of opts.jobs) {
-    const body = Type.Object({ ...(job.params as unknown as { properties: Record<string, TSchema> }).properties, task_id: Type.Optional(Type.String({ minLength: 1 })) });
+    const body = Type.Object(
+      { ...(job.params as unknown as { properties: Record<string, TSchema> }).properties, task_id: Type.Optional(Type.String({ minLength: 1 })) },
+      { additionalProperties: false },
+    );
     app.post(
       `/${job.domain}/start`,
       { schema: { body, response: { 200: StartResponse, 400: ErrorBody, 503: WorkerBusyBody } } },
