@@ -14,7 +14,7 @@ import {
 
 async function cluster(t: import('node:test').TestContext, workers: number, env: Record<string, string> = {}) {
   const dir = tempDir();
-  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), env, fixtures: true });
   const procs: Proc[] = [];
   for (let i = 1; i <= workers; i++) procs.push(await startFixtureWorker(backend.url, `fx-${i}-${process.pid}`, env));
   t.after(async () => {

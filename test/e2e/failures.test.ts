@@ -5,7 +5,7 @@ import { api, backtestBody, startBackend, startFixtureWorker, tempDir, waitFor, 
 
 test('kill -9 a worker: temporarily_unavailable after the failure threshold, removed after the removal threshold, its op failed with a reason', async (t) => {
   const dir = tempDir();
-  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db') });
+  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), fixtures: true });
   const worker = await startFixtureWorker(backend.url, `doomed-${process.pid}`);
   t.after(async () => {
     await worker.crash();
@@ -35,7 +35,7 @@ test('kill -9 a worker: temporarily_unavailable after the failure threshold, rem
 test('kill -9 the backend and restart it on the same DB: ops still listed, workers re-register, a running job completes and its result is stored', async (t) => {
   const dir = tempDir();
   const dbPath = join(dir.path, 'ktrdr.db');
-  let backend = await startBackend({ dbPath });
+  let backend = await startBackend({ dbPath, fixtures: true });
   const port = backend.port;
   const workers = [await startFixtureWorker(backend.url, `w1-${process.pid}`), await startFixtureWorker(backend.url, `w2-${process.pid}`)];
   t.after(async () => {
@@ -52,7 +52,7 @@ test('kill -9 the backend and restart it on the same DB: ops still listed, worke
 
   await backend.crash();
   const restartedAt = Date.now();
-  backend = await startBackend({ dbPath, port });
+  backend = await startBackend({ dbPath, port, fixtures: true });
   const listed = (await api(backend.url, '/api/v1/operations')).body;
   assert.deepEqual(
     listed.data.map((o: { operation_id: string }) => o.operation_id).sort(),
@@ -73,7 +73,7 @@ test('kill -9 the backend and restart it on the same DB: ops still listed, worke
 test('an operation whose worker never comes back after a backend restart is failed as lost (orphan timeout)', async (t) => {
   const dir = tempDir();
   const dbPath = join(dir.path, 'ktrdr.db');
-  let backend = await startBackend({ dbPath });
+  let backend = await startBackend({ dbPath, fixtures: true });
   const port = backend.port;
   const worker = await startFixtureWorker(backend.url, `gone-${process.pid}`);
   t.after(async () => {
@@ -86,7 +86,7 @@ test('an operation whose worker never comes back after a backend restart is fail
   await waitForStatus(backend.url, r.body.operation_id, ['running']);
   await backend.crash();
   await worker.crash();
-  backend = await startBackend({ dbPath, port });
+  backend = await startBackend({ dbPath, port, fixtures: true });
   const stored = (await api(backend.url, `/api/v1/operations/${r.body.operation_id}`)).body.data;
   assert.equal(stored.status, 'running');
   const op = await waitForStatus(backend.url, r.body.operation_id, ['failed'], 10_000);
@@ -95,7 +95,7 @@ test('an operation whose worker never comes back after a backend restart is fail
 
 test('SIGTERM drains a worker: running job finishes, exit 0, new work refused meanwhile', async (t) => {
   const dir = tempDir();
-  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db') });
+  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), fixtures: true });
   const worker = await startFixtureWorker(backend.url, `drain-${process.pid}`, { WORKER_DRAIN_SECONDS: '10' });
   t.after(async () => {
     await worker.crash();
@@ -121,7 +121,7 @@ test('SIGTERM drains a worker: running job finishes, exit 0, new work refused me
 
 test('SIGTERM with a job longer than the drain period: the job is cancelled and reported cancelled', async (t) => {
   const dir = tempDir();
-  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db') });
+  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), fixtures: true });
   const worker = await startFixtureWorker(backend.url, `cut-${process.pid}`, { WORKER_DRAIN_SECONDS: '0.5' });
   t.after(async () => {
     await worker.crash();

@@ -19,7 +19,7 @@ function parseExposition(text: string): { name: string; labels: Record<string, s
 
 test('Prometheus metrics parse and match the registry and the operations store', async (t) => {
   const dir = tempDir();
-  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db') });
+  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), fixtures: true });
   const workers = [await startFixtureWorker(backend.url, `m1-${process.pid}`), await startFixtureWorker(backend.url, `m2-${process.pid}`)];
   t.after(async () => {
     await Promise.all(workers.map((w) => w.crash()));

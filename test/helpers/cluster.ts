@@ -9,6 +9,8 @@ export { freePort };
 
 export const CLI = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 export const FIXTURE_WORKER = join(repoRoot, 'dist', 'test', 'fixtures', 'fixture-worker.js');
+/** The backend whose backtest route also forwards a `fixture` field to fixture workers. */
+export const FIXTURE_BACKEND = join(repoRoot, 'dist', 'test', 'fixtures', 'fixture-backend.js');
 
 /** Short timings so failure detection happens in seconds. */
 export const FAST_ENV: Record<string, string> = {
@@ -75,9 +77,14 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
   };
 }
 
-export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number }): Promise<Proc> {
+/**
+ * Starts `ktrdr backend` on 127.0.0.1, or with `fixtures: true` the fixture backend, whose
+ * backtest route forwards `backtestBody(fixture)`'s `fixture` field to fixture workers.
+ */
+export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number; fixtures?: boolean }): Promise<Proc> {
   const port = opts.port ?? (await freePort());
-  const proc = spawnNode('backend', [CLI, 'backend', '--port', String(port), '--host', '127.0.0.1'], { KTRDR_DB_PATH: opts.dbPath, ...opts.env }, port);
+  const args = opts.fixtures ? [FIXTURE_BACKEND, '--port', String(port)] : [CLI, 'backend', '--port', String(port), '--host', '127.0.0.1'];
+  const proc = spawnNode('backend', args, { KTRDR_DB_PATH: opts.dbPath, ...opts.env }, port);
   await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
   return proc;
 }
