@@ -19,7 +19,8 @@ function withBoundedJson(ajv: Ajv): Ajv {
 
 function newAjv(coerceTypes: boolean | 'array'): Ajv {
   // allErrors stays false: collecting every error of a hostile body is a DoS vector.
-  return withBoundedJson(new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false }));
+  // strictNumbers: JSON.parse turns 1e999 into Infinity, which is not a number we accept.
+  return withBoundedJson(new Ajv({ coerceTypes, useDefaults: true, removeAdditional: false, allErrors: false, strict: false, strictNumbers: true }));
 }
 
 /**
