@@ -14,6 +14,8 @@ export function serverOptions() {
     logController: new LogController({ disableRequestLogging: true }),
     clientErrorHandler,
     frameworkErrors,
+    // Worker ids may be 200 characters (contracts); longer path parameters are a {detail, code} 414.
+    routerOptions: { maxParamLength: 256 },
   };
 }
 

@@ -31,7 +31,30 @@ function newAjv(coerceTypes: boolean | 'array'): Ajv {
 export function buildValidatorCompiler(): FastifySchemaCompiler<FastifySchema> {
   const byPart: Record<string, Ajv> = { body: newAjv(false), querystring: newAjv('array'), params: newAjv('array'), headers: newAjv('array') };
   return ({ schema, httpPart }) => {
-    const ajv = byPart[httpPart ?? 'body'] ?? byPart['body']!;
-    return ajv.compile(schema as object) as ValidateFunction;
+    const part = httpPart ?? 'body';
+    const validate = (byPart[part] ?? byPart['body']!).compile(schema as object) as ValidateFunction;
+    return part === 'body' ? validate : rejectNonFinite(validate);
   };
+}
+
+/**
+ * Ajv coerces the text `Infinity` or `1e400` into Infinity and then skips the number checks
+ * (strictNumbers, maximum): query strings and path parameters get this check on top.
+ * They are flat objects, so their values (and array items) are all there is to look at.
+ */
+function rejectNonFinite(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown) => {
+    const ok = validate(data);
+    wrapped.errors = validate.errors;
+    if (!ok || data === null || typeof data !== 'object') return ok;
+    for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+      const values: unknown[] = Array.isArray(value) ? value : [value];
+      if (values.some((v) => typeof v === 'number' && !Number.isFinite(v))) {
+        wrapped.errors = [{ instancePath: `/${key}`, schemaPath: '#', keyword: 'type', params: {}, message: 'must be a finite number' }];
+        return false;
+      }
+    }
+    return true;
+  }) as ValidateFunction;
+  return wrapped;
 }
