@@ -42,7 +42,7 @@ const out = [
   '',
   'Generated from the OpenAPI spec by `node scripts/gen-api-reference.mjs` — do not edit by hand.',
   'A running backend serves the same spec at `/docs/json` and Swagger UI at `/docs`.',
-  'With `KTRDR_API_TOKEN` set, every `/api/v1` route needs `Authorization: Bearer <token>`.',
+  'With `KTRDR_API_TOKEN` set, every route except `/health`, `/api/v1/health` and the dashboard page and assets needs `Authorization: Bearer <token>` (see docs/security.md).',
   '',
 ];
 for (const [path, methods] of Object.entries(spec.paths)) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { loadBackendConfig, type BackendConfig } from '../config/env.js';
+import { insecureWarning, loadBackendConfig, type BackendConfig } from '../config/env.js';
 import { Dispatcher, type DispatchTarget } from '../core/dispatch/dispatcher.js';
 import { Scheduler } from '../core/queue/scheduler.js';
 import { MemoryWorkQueue, type QueueEntry } from '../core/queue/work-queue.js';
@@ -131,12 +131,16 @@ export async function startBackend(
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   log.info({ address, dbPath: config.dbPath, auth: config.apiToken !== undefined }, 'backend listening');
+  const warning = insecureWarning({ host: config.host, port, apiToken: config.apiToken });
+  if (warning) log.warn(warning);
   return { app, url, registry, operations, healthMonitor, scheduler, close: () => app.close() };
 }
 
 /** `ktrdr backend`: config from env (+ flags), signals handled here. */
-export async function runBackendMain(overrides: { port?: number | undefined; host?: string | undefined } = {}): Promise<void> {
-  const config = loadBackendConfig(process.env, { port: overrides.port, host: overrides.host });
+export async function runBackendMain(
+  overrides: { port?: number | undefined; host?: string | undefined; insecure?: boolean | undefined } = {},
+): Promise<void> {
+  const config = loadBackendConfig(process.env, { port: overrides.port, host: overrides.host, insecure: overrides.insecure });
   const log = createRootLogger(config.logLevel, { service: 'ktrdr-backend' });
   const backend = await startBackend(config, { log });
   onShutdownSignal(log, () => backend.close(), 10_000);

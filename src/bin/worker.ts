@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { TSchema } from 'typebox';
-import { ConfigError, loadWorkerConfig, type WorkerConfig } from '../config/env.js';
+import { ConfigError, insecureWarning, loadWorkerConfig, type WorkerConfig } from '../config/env.js';
 import { createWorker, type Worker } from '../worker-kit/create-worker.js';
 import { detectCapabilities, resolveEndpointUrl } from '../worker-kit/host-info.js';
 import type { JobDefinition } from '../worker-kit/job.js';
@@ -43,7 +43,9 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
   await worker.app.listen({ port: config.port, host: config.host });
   const port = (worker.app.server.address() as { port: number }).port;
   const endpointUrl = await resolveEndpointUrl(config.endpointUrl, config.apiUrl, port);
-  deps.log.info({ port, endpointUrl, capabilities }, 'worker listening');
+  deps.log.info({ port, endpointUrl, capabilities, auth: config.apiToken !== undefined }, 'worker listening');
+  const warning = insecureWarning({ host: config.host, port, apiToken: config.apiToken });
+  if (warning) deps.log.warn(warning);
   // Without WORKER_ENDPOINT_URL the address is detected anew at every (re-)registration: a worker
   // started before its network was up, or whose IP changed, registers where it can be reached now.
   worker.startRegistration(config.endpointUrl ?? (() => resolveEndpointUrl(undefined, config.apiUrl, port)));
@@ -51,8 +53,11 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
 }
 
 /** `ktrdr worker <type>`: config from env (+ flags); SIGTERM drains, then exits 0. */
-export async function runWorkerMain(workerType: string, overrides: { port?: number | undefined } = {}): Promise<void> {
-  const config = loadWorkerConfig(workerType, process.env, { port: overrides.port });
+export async function runWorkerMain(
+  workerType: string,
+  overrides: { port?: number | undefined; host?: string | undefined; insecure?: boolean | undefined } = {},
+): Promise<void> {
+  const config = loadWorkerConfig(workerType, process.env, { port: overrides.port, host: overrides.host, insecure: overrides.insecure });
   const log = createRootLogger(config.logLevel, { service: `ktrdr-${workerType}-worker`, workerId: config.workerId });
   const { worker } = await startWorker(config, { log });
   onShutdownSignal(log, () => worker.drain(), config.drainMs + 15_000);

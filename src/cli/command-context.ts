@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadClientConfig } from '../config/env.js';
+import { ConfigError, loadClientConfig, readTokenFile } from '../config/env.js';
 import { BackendClient } from './backend-client.js';
 import type { CliIo } from './cli-io.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
@@ -9,6 +9,7 @@ import { CliError, EXIT_USAGE } from './cli-error.js';
 export interface GlobalOptions {
   url?: string;
   token?: string;
+  tokenFile?: string;
   json?: boolean;
 }
 
@@ -29,9 +30,21 @@ export class CommandContext {
     return this.globals(command).json === true;
   }
 
-  /** A client for `--url` (else KTRDR_API_URL, else http://localhost:8000) and `--token` (else KTRDR_API_TOKEN). */
+  /**
+   * A client for `--url` (else KTRDR_API_URL, else http://localhost:8000) and `--token-file` or
+   * `--token` (else KTRDR_API_TOKEN / KTRDR_API_TOKEN_FILE).
+   */
   client(command: Command): BackendClient {
-    const { url, token } = this.globals(command);
+    const { url, tokenFile } = this.globals(command);
+    let { token } = this.globals(command);
+    if (token !== undefined) this.note('warning: --token is visible to other users in `ps`; prefer KTRDR_API_TOKEN or --token-file');
+    if (tokenFile !== undefined) {
+      try {
+        token = readTokenFile(tokenFile);
+      } catch (err) {
+        throw new CliError(`--token-file ${tokenFile}: ${(err as ConfigError).message.replace(/^KTRDR_API_TOKEN_FILE=[^:]*: /, '')}`, EXIT_USAGE);
+      }
+    }
     const fromEnv = loadClientConfig(this.io.env);
     let baseUrl = fromEnv.apiUrl;
     if (url !== undefined) {

@@ -14,7 +14,7 @@ import { registerWorkersCommands } from './commands/workers-commands.js';
 const ENV_HELP = `
 Environment:
   KTRDR_API_URL         backend URL (default http://localhost:8000; --url overrides)
-  KTRDR_API_TOKEN       bearer token sent to the backend (--token overrides)
+  KTRDR_API_TOKEN       bearer token sent to the backend (or KTRDR_API_TOKEN_FILE / --token-file)
   KTRDR_DATA_DIR        data directory of the data commands (default ./data)
   KTRDR_STRATEGIES_DIR  strategies directory of the strategies commands (default ./strategies)
 
@@ -45,7 +45,8 @@ export function buildProgram(io: CliIo = processCliIo()): Command {
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showHelpAfterError('(add --help for usage)')
     .option('--url <url>', 'backend URL (default: $KTRDR_API_URL or http://localhost:8000)')
-    .option('--token <token>', 'API bearer token (default: $KTRDR_API_TOKEN)')
+    .option('--token-file <path>', 'file whose first line is the API bearer token (default: $KTRDR_API_TOKEN)')
+    .option('--token <token>', 'API bearer token; visible to other users in `ps`, prefer $KTRDR_API_TOKEN or --token-file')
     .option('--json', 'print machine-readable JSON (the API replies) instead of tables')
     .addHelpText('after', ENV_HELP);
 

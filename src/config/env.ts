@@ -69,6 +69,51 @@ function url(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+/** The placeholder the deployment examples ship with; refused so that nobody runs with it. */
+export const TOKEN_PLACEHOLDER = 'change-me';
+
+/** KTRDR_API_TOKEN, else the first line of the file KTRDR_API_TOKEN_FILE names (docker/systemd secrets). */
+function apiToken(env: Env): string | undefined {
+  let token = str(env, 'KTRDR_API_TOKEN');
+  const file = str(env, 'KTRDR_API_TOKEN_FILE');
+  if (token === undefined && file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8').split('\n')[0]!.trim() || undefined;
+    } catch (err) {
+      throw new ConfigError(`KTRDR_API_TOKEN_FILE=${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (token === undefined) throw new ConfigError(`KTRDR_API_TOKEN_FILE=${file}: the file is empty`);
+  }
+  if (token === TOKEN_PLACEHOLDER) {
+    throw new ConfigError(`KTRDR_API_TOKEN is still the placeholder '${TOKEN_PLACEHOLDER}': set a secret, e.g. openssl rand -hex 32`);
+  }
+  return token;
+}
+
+/** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * Secure by default (like Redis's protected mode): a server without a token listens on loopback
+ * only. Binding another address without a token needs an explicit `--insecure`/KTRDR_INSECURE.
+ */
+function checkBind(what: string, hostVar: string, c: { host: string; apiToken: string | undefined; insecure: boolean }): void {
+  if (c.apiToken !== undefined || c.insecure || isLoopbackHost(c.host)) return;
+  throw new ConfigError(
+    `refusing to run the ${what} on ${c.host} without KTRDR_API_TOKEN: anyone who can reach it could control the cluster. ` +
+      `Set KTRDR_API_TOKEN (or KTRDR_API_TOKEN_FILE), bind 127.0.0.1 (${hostVar}), or pass --insecure (KTRDR_INSECURE=true) on a network you trust.`,
+  );
+}
+
+/** The one warning line a server logs when it listens on the network without a token; undefined when it does not. */
+export function insecureWarning(c: { host: string; port: number; apiToken: string | undefined }): string | undefined {
+  if (c.apiToken !== undefined || isLoopbackHost(c.host)) return undefined;
+  return `INSECURE: listening on ${c.host}:${c.port} without KTRDR_API_TOKEN; anyone who can reach this port can register workers, start and cancel operations`;
+}
+
 /** Health-check timings; YAML keys are the env var names in lowercase. */
 export interface HealthTimings {
   healthCheckIntervalMs: number;
@@ -128,6 +173,8 @@ export interface BackendConfig extends HealthTimings {
   artifactsDir: string;
   logLevel: LogLevel;
   apiToken: string | undefined;
+  /** Listen on a non-loopback host without a token (`--insecure`, KTRDR_INSECURE). */
+  insecure: boolean;
   operationsCacheTtlMs: number;
   orphanTimeoutMs: number;
   workerRequestTimeoutMs: number;
@@ -139,8 +186,10 @@ export interface BackendConfig extends HealthTimings {
 export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<BackendConfig> = {}): BackendConfig {
   const env = withYaml(rawEnv);
   const dataDir = resolve(str(env, 'KTRDR_DATA_DIR') ?? 'data');
+  const token = apiToken(env);
   const config: BackendConfig = {
-    host: str(env, 'KTRDR_API_HOST') ?? '0.0.0.0',
+    // Without a token, only this machine may talk to the backend unless told otherwise.
+    host: str(env, 'KTRDR_API_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
     port: num(env, 'KTRDR_API_PORT', 8000, { min: 0, integer: true }),
     dbPath: resolve(str(env, 'KTRDR_DB_PATH') ?? join('data', 'ktrdr.db')),
     dataDir,
@@ -148,7 +197,8 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),
     artifactsDir: resolve(str(env, 'KTRDR_ARTIFACTS_DIR') ?? join(dataDir, 'artifacts')),
     logLevel: logLevel(env),
-    apiToken: str(env, 'KTRDR_API_TOKEN'),
+    apiToken: token,
+    insecure: bool(env, 'KTRDR_INSECURE') ?? false,
     healthCheckIntervalMs: num(env, 'HEALTH_CHECK_INTERVAL_SECONDS', healthKeys.HEALTH_CHECK_INTERVAL_SECONDS, { min: 0.01 }) * 1000,
     healthCheckTimeoutMs: num(env, 'HEALTH_CHECK_TIMEOUT_SECONDS', healthKeys.HEALTH_CHECK_TIMEOUT_SECONDS, { min: 0.01 }) * 1000,
     healthCheckFailureThreshold: num(env, 'HEALTH_CHECK_FAILURE_THRESHOLD', healthKeys.HEALTH_CHECK_FAILURE_THRESHOLD, { min: 1, integer: true }),
@@ -160,7 +210,9 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     maxDispatchAttempts: num(env, 'DISPATCH_MAX_ATTEMPTS', 3, { min: 1, integer: true }),
     maxQueued: num(env, 'KTRDR_MAX_QUEUED', 10_000, { min: 0, integer: true }),
   };
-  return { ...config, ...stripUndefined(overrides) };
+  const merged = { ...config, ...stripUndefined(overrides) };
+  checkBind('backend', 'KTRDR_API_HOST or --host', merged);
+  return merged;
 }
 
 export interface WorkerConfig {
@@ -175,6 +227,8 @@ export interface WorkerConfig {
   gpu: boolean | undefined;
   logLevel: LogLevel;
   apiToken: string | undefined;
+  /** Listen on a non-loopback host without a token (`--insecure`, KTRDR_INSECURE). */
+  insecure: boolean;
   drainMs: number;
   registrationCheckIntervalMs: number;
   healthSilenceMs: number;
@@ -200,19 +254,21 @@ export function loadWorkerConfig(
   const port = overrides.port ?? num(env, 'WORKER_PORT', DEFAULT_WORKER_PORTS[workerType] ?? 5005, { min: 0, integer: true });
   const cores = str(env, 'WORKER_CORES') === undefined ? undefined : num(env, 'WORKER_CORES', 0, { min: 1, integer: true });
   const memoryGb = str(env, 'WORKER_MEMORY_GB') === undefined ? undefined : num(env, 'WORKER_MEMORY_GB', 0, { min: 0 });
+  const token = apiToken(env);
   const config: WorkerConfig = {
     workerType,
     apiUrl,
     // Two hosts can share a hostname (cloned VMs, pods): a random suffix keeps default ids apart.
     workerId: str(env, 'WORKER_ID') ?? `${workerType}-${hostname()}-${port}-${randomBytes(3).toString('hex')}`,
-    host: str(env, 'WORKER_HOST') ?? '0.0.0.0',
+    host: str(env, 'WORKER_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
     port,
     endpointUrl: url(env, 'WORKER_ENDPOINT_URL'),
     cores,
     memoryGb,
     gpu: bool(env, 'WORKER_GPU'),
     logLevel: logLevel(env),
-    apiToken: str(env, 'KTRDR_API_TOKEN'),
+    apiToken: token,
+    insecure: bool(env, 'KTRDR_INSECURE') ?? false,
     drainMs: num(env, 'WORKER_DRAIN_SECONDS', 25, { min: 0 }) * 1000,
     registrationCheckIntervalMs: num(env, 'WORKER_REGISTRATION_CHECK_SECONDS', 5, { min: 0.01 }) * 1000,
     healthSilenceMs: num(env, 'WORKER_HEALTH_SILENCE_SECONDS', 30, { min: 0.01 }) * 1000,
@@ -220,12 +276,19 @@ export function loadWorkerConfig(
     modelsDir: resolve(str(env, 'KTRDR_MODELS_DIR') ?? 'models'),
     strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),
   };
-  return { ...config, ...stripUndefined(overrides) };
+  const merged = { ...config, ...stripUndefined(overrides) };
+  checkBind(`${workerType} worker`, 'WORKER_HOST', merged);
+  return merged;
 }
 
 /** Where the CLI finds the backend. */
 export function loadClientConfig(rawEnv: Env = process.env): { apiUrl: string; apiToken: string | undefined } {
-  return { apiUrl: url(rawEnv, 'KTRDR_API_URL') ?? 'http://localhost:8000', apiToken: str(rawEnv, 'KTRDR_API_TOKEN') };
+  return { apiUrl: url(rawEnv, 'KTRDR_API_URL') ?? 'http://localhost:8000', apiToken: apiToken(rawEnv) };
+}
+
+/** The token in a `--token-file` (its first line, trimmed). */
+export function readTokenFile(path: string): string {
+  return apiToken({ KTRDR_API_TOKEN_FILE: path })!;
 }
 
 function stripUndefined<T extends object>(obj: T): Partial<T> {

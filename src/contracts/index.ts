@@ -3,3 +3,4 @@ export * from './operation.js';
 export * from './health.js';
 export * from './dispatch.js';
 export * from './ids.js';
+export * from './bounded-json.js';

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { boundedJson, LARGE_JSON, SMALL_JSON } from './bounded-json.js';
 
 export const OperationStatus = Type.Union([
   Type.Literal('queued'),
@@ -25,7 +26,7 @@ export const Progress = Type.Object({
   steps_total: Type.Integer(),
   items_processed: Type.Integer(),
   items_total: Type.Union([Type.Integer(), Type.Null()]),
-  context: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  context: Type.Optional(Type.Record(Type.String(), Type.Unknown(), boundedJson(SMALL_JSON))),
 });
 export type Progress = Static<typeof Progress>;
 
@@ -40,7 +41,7 @@ export const OperationMetadata = Type.Object({
   timeframe: Type.Optional(NullableString),
   start_date: Type.Optional(NullableString),
   end_date: Type.Optional(NullableString),
-  parameters: Type.Record(Type.String(), Type.Unknown()),
+  parameters: Type.Record(Type.String(), Type.Unknown(), boundedJson(SMALL_JSON)),
 });
 export type OperationMetadata = Static<typeof OperationMetadata>;
 
@@ -84,7 +85,7 @@ export const Operation = Type.Object({
   progress: Progress,
   metadata: OperationMetadata,
   error_message: NullableString,
-  result_summary: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  result_summary: Type.Union([Type.Record(Type.String(), Type.Unknown(), boundedJson(LARGE_JSON)), Type.Null()]),
   /** What is going on that the status alone does not say (e.g. "worker unreachable since …"). */
   status_detail: Type.Optional(NullableString),
   /** Backend: every dispatch attempt, oldest first. */
@@ -119,13 +120,14 @@ export const OperationListQuery = Type.Object({
   status: Type.Optional(OperationStatus),
   operation_type: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  // Bounded: SQLite rejects integers past 2^63 (offset=1e20 was a 500).
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })),
   active_only: Type.Optional(Type.Boolean({ default: false })),
 });
 export type OperationListQuery = Static<typeof OperationListQuery>;
 
 /** A metric record (e.g. one training epoch). Free-form object; its position is its cursor. */
-export const MetricRecord = Type.Record(Type.String(), Type.Unknown());
+export const MetricRecord = Type.Record(Type.String(), Type.Unknown(), boundedJson(SMALL_JSON));
 export type MetricRecord = Static<typeof MetricRecord>;
 
 export const MetricsResponse = Type.Object({

@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { boundedJson, SMALL_JSON } from './bounded-json.js';
 
 /** Kinds of worker the backend can dispatch to. */
 export const WorkerType = Type.Union([Type.Literal('backtesting'), Type.Literal('training')]);
@@ -18,7 +19,7 @@ export const WORKER_STATUSES: readonly WorkerStatus[] = ['available', 'busy', 't
  * What a worker offers: `{gpu, gpu_type, gpu_count, gpu_memory_gb, cores, memory_gb}` for training
  * workers; any extra keys are kept and may be used as selection constraints.
  */
-export const WorkerCapabilities = Type.Record(Type.String(), Type.Unknown());
+export const WorkerCapabilities = Type.Record(Type.String(), Type.Unknown(), boundedJson(SMALL_JSON));
 export type WorkerCapabilities = Static<typeof WorkerCapabilities>;
 
 /** `POST /api/v1/workers/register` body. `worker_type` is validated against the types the backend serves. */
@@ -33,7 +34,7 @@ export const RegisterWorkerRequest = Type.Object(
     current_attempt_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     /** Random per process start: a new boot id for a known worker_id means it restarted (not a healed partition). */
     boot_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), boundedJson(SMALL_JSON))),
   },
   { additionalProperties: false },
 );

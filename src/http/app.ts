@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { BackendHealth } from '../contracts/index.js';
@@ -9,8 +9,7 @@ import type { WorkerAdmission } from '../core/registry/worker-admission.js';
 import type { WorkerRegistry } from '../core/registry/worker-registry.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { requireBearerToken } from './auth.js';
-import { errorHandler } from './error-handler.js';
+import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
 import { operationRoutes } from './routes/operations.js';
 import { startRoutes, type StartRouteSpec } from './routes/start.js';
 import { workerRoutes } from './routes/workers.js';
@@ -25,7 +24,10 @@ export interface AppDeps {
   /** Queued operations at most (429 beyond). @defaultValue 10000 */
   maxQueued?: number;
   startRoutes: readonly StartRouteSpec[];
-  /** When set, /api/v1 requires `Authorization: Bearer <token>`. */
+  /**
+   * When set, every route requires `Authorization: Bearer <token>` except those marked
+   * `config: { public: true }` (health, the dashboard shell and its assets).
+   */
   apiToken?: string | undefined;
   version?: string;
   /** Extra plugins (dashboard, metrics, docs) registered at the root before the API routes. */
@@ -36,16 +38,8 @@ export interface AppDeps {
 
 /** Builds the backend's Fastify app. It never listens: composition roots (src/bin) do. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: deps.log,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 5 * 1024 * 1024,
-  }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({ detail: `Route ${req.method} ${req.url.split('?')[0]} not found`, code: 'NOT_FOUND' }),
-  );
-  if (deps.apiToken) requireBearerToken(app as unknown as FastifyInstance, deps.apiToken, (url) => url.startsWith('/api/v1'));
+  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 5 * 1024 * 1024, ...serverOptions() }).withTypeProvider<TypeBoxTypeProvider>();
+  registerServerKit(app as unknown as FastifyInstance, { apiToken: deps.apiToken });
   await app.register(swagger, {
     openapi: {
       info: { title: 'ktrdr backend API', version: deps.version ?? '0.0.0', description: 'Orchestrates backtesting and training workers.' },
@@ -55,11 +49,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
 
-  app.get(
-    '/health',
-    { schema: { tags: ['health'], summary: 'Backend liveness', response: { 200: BackendHealth } } },
-    async () => ({ healthy: true, service: 'ktrdr-backend', timestamp: new Date().toISOString(), version: deps.version ?? '0.0.0' }),
-  );
+  const health = async () => ({ healthy: true, service: 'ktrdr-backend', timestamp: new Date().toISOString(), version: deps.version ?? '0.0.0' });
+  app.get('/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Backend liveness (no token needed)', response: { 200: BackendHealth } } }, health);
+  // The seeds' deployment checks probe /api/v1/health.
+  app.get('/api/v1/health', { config: { public: true }, schema: { tags: ['health'], summary: 'Alias of /health', response: { 200: BackendHealth } } }, health);
   await app.register(workerRoutes, {
     prefix: '/api/v1',
     registry: deps.registry,

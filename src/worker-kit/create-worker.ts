@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -18,8 +18,7 @@ import {
   type WorkerActivity,
 } from '../contracts/index.js';
 import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../core/errors.js';
-import { requireBearerToken } from '../http/auth.js';
-import { errorHandler } from '../http/error-handler.js';
+import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
 import { cancelReason } from '../http/routes/operations.js';
 import { BackendReporter } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
@@ -102,13 +101,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
 
   const activity = (): WorkerActivity => (draining ? 'draining' : current ? 'busy' : 'idle');
 
-  const app = Fastify({ loggerInstance: log, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
-  app.setErrorHandler(errorHandler);
-  if (opts.apiToken) {
-    requireBearerToken(app as unknown as FastifyInstance, opts.apiToken, (url) => !url.startsWith('/health') && url !== '/' && url !== '/metrics');
-  }
+  const app = Fastify({ loggerInstance: log, ...serverOptions() }).withTypeProvider<TypeBoxTypeProvider>();
+  // Only /health is public; with a token set, everything else (/, /metrics included) needs it.
+  registerServerKit(app as unknown as FastifyInstance, { apiToken: opts.apiToken });
 
-  app.get('/health', { schema: { response: { 200: WorkerHealthReport } } }, async (req, reply) => {
+  app.get('/health', { config: { public: true }, schema: { response: { 200: WorkerHealthReport } } }, async (req, reply) => {
     if (req.headers[BACKEND_HEADER] !== undefined) lastHealthCheckAt = Date.now();
     // Who answers: the backend checks these when a worker registers this endpoint.
     reply.header(WORKER_ID_HEADER, opts.workerId).header(BOOT_ID_HEADER, bootId);

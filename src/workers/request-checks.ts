@@ -2,18 +2,21 @@ import { DataError } from '../domain/data/data-error.js';
 import { loadOhlcv } from '../domain/data/ohlcv-loader.js';
 import { requiredTimeframes } from '../domain/features/build-features.js';
 import { StrategyRequestError, strategyForTimeframe } from '../domain/pipeline/strategy-data.js';
-import { loadStrategy } from '../domain/strategy/load-strategy.js';
+import { loadStrategyByName } from '../domain/strategy/load-strategy.js';
 import type { StrategyConfig } from '../domain/strategy/strategy-config.js';
 import { InvalidRequestError } from '../core/errors.js';
 
-/** Shared request checks of the backend's start routes: each failure is a 400 naming the field. */
+/**
+ * Shared request checks of the start routes (backend and workers): each failure is a 400 naming
+ * the field. Strategies are looked up by bare name inside `strategiesDir` only.
+ */
 export function loadStrategyOr400(name: string, strategiesDir: string): StrategyConfig {
   try {
-    return loadStrategy(name, strategiesDir);
+    return loadStrategyByName(name, strategiesDir);
   } catch (err) {
     const e = err as Error & { code?: string; issues?: { path: string; message: string }[] };
     if (e.code === 'STRATEGY_INVALID' && e.issues) {
-      throw new InvalidRequestError(e.issues.map((i) => ({ path: `strategy_name (${name}): ${i.path}`, message: i.message })));
+      throw new InvalidRequestError(e.issues.map((i) => ({ path: i.path ? `strategy_name (${name}): ${i.path}` : `strategy_name (${name})`, message: i.message })));
     }
     throw InvalidRequestError.field('strategy_name', e.message);
   }

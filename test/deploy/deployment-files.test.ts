@@ -14,7 +14,7 @@ import { describe, it, after, before } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_WORKER_PORTS, loadBackendConfig, loadWorkerConfig, loadWorkersYaml } from '../../src/config/env.js';
+import { DEFAULT_WORKER_PORTS, loadBackendConfig, loadWorkerConfig, loadWorkersYaml, TOKEN_PLACEHOLDER } from '../../src/config/env.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { WORKER_TYPES } from '../../src/contracts/worker.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -216,6 +216,12 @@ describe('compose files (both)', () => {
   for (const file of COMPOSE_FILES) {
     const { text, doc } = loadCompose(file);
     const header = /^(?:#[^\n]*\n|[ \t]*\n)*/.exec(text)![0]; // the leading comment block
+
+    it(`${file}: every service requires KTRDR_API_TOKEN (\${KTRDR_API_TOKEN:?…}): the containers listen on the network`, () => {
+      for (const [name, s] of Object.entries(doc.services)) {
+        assert.match(serviceEnv(s)['KTRDR_API_TOKEN'] ?? '', /^\$\{KTRDR_API_TOKEN:\?[^}]+\}$/, `${name}: KTRDR_API_TOKEN must be required`);
+      }
+    });
 
     it(`${file}: builds docker/Dockerfile from the repository root`, () => {
       for (const [name, s] of Object.entries(doc.services)) {
@@ -548,6 +554,15 @@ describe('systemd units and env examples', () => {
     }
   });
 
+  it('common.env.example ships a token placeholder that must be set: the loaders refuse it', () => {
+    const common = envFile('deploy/systemd/common.env.example');
+    assert.equal(common['KTRDR_API_TOKEN'], TOKEN_PLACEHOLDER);
+    const backend = envFile('deploy/systemd/backend.env.example');
+    assert.throws(() => loadBackendConfig({ ...common, ...backend, KTRDR_CONFIG_DIR: join(repoRoot, 'config') }), /placeholder/);
+    // And without any token, the examples' 0.0.0.0 is refused too.
+    assert.throws(() => loadBackendConfig({ ...common, ...backend, KTRDR_API_TOKEN: '', KTRDR_CONFIG_DIR: join(repoRoot, 'config') }), /--insecure/);
+  });
+
   it('TimeoutStopSec exceeds every worker example drain plus the final report', () => {
     const stop = Number(one(worker, 'TimeoutStopSec'));
     for (const instance of workerInstances) {
@@ -563,13 +578,14 @@ describe('systemd units and env examples', () => {
       const vars = envFile(rel);
       for (const k of [...Object.keys(vars), ...commentedEnvNames(rel)]) assert.ok(ENV_NAMES.has(k), `${f}: ${k}`);
       const instance = f.replace(/\.env\.example$/, '');
+      // The shipped token is a placeholder that must be replaced; the loaders refuse it as is.
+      const common = { ...envFile('deploy/systemd/common.env.example'), KTRDR_API_TOKEN: 'a-real-secret' };
       if (instance === 'backend' || instance === 'common') {
         // The backend config loads with these values (no ConfigError).
-        loadBackendConfig({ ...vars, KTRDR_CONFIG_DIR: join(repoRoot, 'config'), KTRDR_ENV: 'prod' });
+        loadBackendConfig({ ...common, ...vars, KTRDR_API_TOKEN: 'a-real-secret', KTRDR_CONFIG_DIR: join(repoRoot, 'config'), KTRDR_ENV: 'prod' });
         continue;
       }
       const type = instance.split('-')[0]!;
-      const common = envFile('deploy/systemd/common.env.example');
       const cfg = loadWorkerConfig(type, { ...common, ...vars, KTRDR_CONFIG_DIR: join(repoRoot, 'config') });
       assert.ok(vars['KTRDR_API_URL'], `${f}: KTRDR_API_URL`);
       // Examples that share the local backend URL are meant for one host: ports must differ.

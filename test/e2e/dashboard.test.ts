@@ -147,7 +147,7 @@ test('dashboard: a running training shows live epochs in the training chart, and
   assert.deepEqual(pageErrors, []);
 });
 
-test('dashboard with KTRDR_API_TOKEN: the page is public, asks for the token, and uses ?token= for the API', async (t) => {
+test('dashboard with KTRDR_API_TOKEN: the shell is public, the login prompt keeps the token in sessionStorage, never in the URL', async (t) => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: the dashboard test drives Debian chromium (apt-get install -y chromium)`);
   const dir = tempDir();
   const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), env: { KTRDR_API_TOKEN: 's3cret-token' } });
@@ -158,18 +158,33 @@ test('dashboard with KTRDR_API_TOKEN: the page is public, asks for the token, an
     dir.remove();
   });
   assert.equal((await fetch(`${backend.url}/`)).status, 200);
+  assert.equal((await fetch(`${backend.url}/dashboard/app.js`)).status, 200);
   assert.equal((await fetch(`${backend.url}/api/v1/workers`)).status, 401);
+  // ?token= in the URL is ignored: it would leak into history, logs and Referer headers.
+  assert.doesNotMatch(await (await fetch(`${backend.url}/dashboard/app.js`)).text(), /searchParams|location\.search/);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await browser.newPage();
-  await page.goto(`${backend.url}/`);
+  const authHeaders: (string | undefined)[] = [];
+  page.on('request', (req) => {
+    if (req.url().includes('/api/v1/')) authHeaders.push(req.headers()['authorization']);
+  });
+  // A token in the URL is not used: the login prompt shows.
+  await page.goto(`${backend.url}/?token=s3cret-token#/`);
   await page.waitForSelector('#token-form', { timeout: 10_000 });
   assert.equal(await page.locator('#workers').count(), 0);
+  await page.goto(`${backend.url}/#/`);
+  await page.waitForSelector('#token-form', { timeout: 10_000 });
 
-  await page.goto(`${backend.url}/?token=s3cret-token#/`);
+  await page.fill('#token-input', 's3cret-token');
+  await page.click('#token-form button[type=submit]');
   await page.locator('#workers', { hasText: 'No worker registered' }).waitFor({ timeout: 10_000 });
   await page.locator('#operations', { hasText: 'No operation yet' }).waitFor();
-  // Kept in localStorage: a plain reload without ?token= still works.
-  await page.goto(`${backend.url}/`);
+  assert.equal(await page.evaluate("sessionStorage.getItem('ktrdr.apiToken')"), 's3cret-token');
+  assert.equal(await page.evaluate("localStorage.getItem('ktrdr.apiToken')"), null);
+  assert.ok(authHeaders.includes('Bearer s3cret-token'), 'the API calls carry the token as a bearer header');
+  assert.ok(!page.url().includes('token='), page.url());
+  // Kept for the tab: a reload still works without asking again.
+  await page.reload();
   await page.locator('#workers', { hasText: 'No worker registered' }).waitFor({ timeout: 10_000 });
 });

@@ -13,7 +13,8 @@ test('kill -9 a worker: temporarily_unavailable after the failure threshold, rem
     dir.remove();
   });
   await waitForWorkers(backend.url, 1);
-  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 1000, step_ms: 50 }) });
+  // One attempt: this test is about failure detection, not the retry (integrity.test.ts has that).
+  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: { ...backtestBody({ steps: 1000, step_ms: 50 }), max_attempts: 1 } });
   assert.equal(r.status, 200);
   await waitForStatus(backend.url, r.body.operation_id, ['running']);
   await worker.crash();
@@ -82,7 +83,7 @@ test('an operation whose worker never comes back after a backend restart is fail
     dir.remove();
   });
   await waitForWorkers(backend.url, 1);
-  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 1000, step_ms: 50 }) });
+  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: { ...backtestBody({ steps: 1000, step_ms: 50 }), max_attempts: 1 } });
   await waitForStatus(backend.url, r.body.operation_id, ['running']);
   await backend.crash();
   await worker.crash();

@@ -16,11 +16,12 @@ export function registerProcessCommands(program: Command): void {
     .command('backend')
     .description('run the backend API server in the foreground (Ctrl+C stops it)')
     .option('--port <n>', 'port to listen on (default: $KTRDR_API_PORT or 8000)', parsePort)
-    .option('--host <host>', 'interface to bind (default: $KTRDR_API_HOST or 0.0.0.0)')
-    .addHelpText('after', '\nExample:\n  ktrdr backend --port 8000')
-    .action(async (o: { port?: number; host?: string }) => {
+    .option('--host <host>', 'interface to bind (default: $KTRDR_API_HOST, else 0.0.0.0 with a token and 127.0.0.1 without)')
+    .option('--insecure', 'allow a non-loopback --host without KTRDR_API_TOKEN (trusted networks only; $KTRDR_INSECURE)')
+    .addHelpText('after', '\nThe token comes from $KTRDR_API_TOKEN or the file $KTRDR_API_TOKEN_FILE (never a flag: flags show in `ps`).\n\nExample:\n  KTRDR_API_TOKEN=$(openssl rand -hex 32) ktrdr backend --host 0.0.0.0 --port 8000')
+    .action(async (o: { port?: number; host?: string; insecure?: boolean }) => {
       const { runBackendMain } = await import('../../bin/backend.js');
-      await runBackendMain({ port: o.port, host: o.host });
+      await runBackendMain({ port: o.port, host: o.host, insecure: o.insecure });
     });
 
   program
@@ -28,10 +29,12 @@ export function registerProcessCommands(program: Command): void {
     .description('run a worker that registers with the backend at $KTRDR_API_URL (Ctrl+C drains and stops it)')
     .argument('<type>', 'backtesting or training', parseWorkerType)
     .option('--port <n>', 'port to listen on (default: $WORKER_PORT, else 5003 backtesting / 5004 training)', parsePort)
+    .option('--host <host>', 'interface to bind (default: $WORKER_HOST, else 0.0.0.0 with a token and 127.0.0.1 without)')
+    .option('--insecure', 'allow a non-loopback --host without KTRDR_API_TOKEN (trusted networks only; $KTRDR_INSECURE)')
     .addHelpText('after', '\nExamples:\n  KTRDR_API_URL=http://localhost:8000 ktrdr worker backtesting --port 5003\n  WORKER_GPU=true ktrdr worker training')
-    .action(async (type: string, o: { port?: number }) => {
+    .action(async (type: string, o: { port?: number; host?: string; insecure?: boolean }) => {
       const { runWorkerMain } = await import('../../bin/worker.js');
-      await runWorkerMain(type, { port: o.port });
+      await runWorkerMain(type, { port: o.port, host: o.host, insecure: o.insecure });
     });
 
   program

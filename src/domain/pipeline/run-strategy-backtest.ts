@@ -2,6 +2,7 @@ import { runBacktestEngine } from '../backtest/engine.js';
 import { summarizeBacktest } from '../backtest/result-summary.js';
 import { ruleProbabilities } from '../features/rules.js';
 import { loadModelBundle, resolveLatestBundle } from '../model/model-bundle.js';
+import { modelRefOfDir, resolveModelRef } from '../model/model-ref.js';
 import { predictProbabilities } from '../model/predict-probabilities.js';
 import { initTensorflow } from '../model/tf-backend.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
@@ -18,7 +19,7 @@ export interface StrategyBacktestParams {
   initialCapital: number;
   commission: number;
   slippage: number;
-  /** Model bundle to use in neural mode; the strategy's latest when omitted. */
+  /** Model reference (`{strategy}/{tf}_v{N}` inside modelsDir) for neural mode; the strategy's latest when omitted. */
   modelPath?: string | undefined;
 }
 
@@ -35,18 +36,32 @@ export interface PipelineHooks {
   isCancelled(): boolean;
 }
 
-/** Finds the model a neural backtest uses: the given path, or the strategy's latest bundle. */
-export async function resolveModelPath(modelsDir: string, strategy: StrategyConfig, modelPath: string | undefined): Promise<string> {
-  if (modelPath) return modelPath;
+/**
+ * Finds the model a neural backtest uses: the given reference, or the strategy's latest bundle,
+ * always a folder inside `modelsDir`. Returns the reference (what requests and results carry)
+ * and the folder.
+ */
+export async function resolveModelPath(
+  modelsDir: string,
+  strategy: StrategyConfig,
+  modelRefOrUndefined: string | undefined,
+): Promise<{ ref: string; dir: string }> {
+  if (modelRefOrUndefined) {
+    try {
+      return { ref: modelRefOrUndefined, dir: await resolveModelRef(modelsDir, modelRefOrUndefined) };
+    } catch (err) {
+      throw new StrategyRequestError('model_path', (err as Error).message);
+    }
+  }
   const tf = strategy.training_data.timeframes.base_timeframe;
   const latest = await resolveLatestBundle(modelsDir, strategy.name, tf);
   if (!latest) {
     throw new StrategyRequestError(
       'model_path',
-      `strategy '${strategy.name}' is neural and has no trained model for ${tf} in ${modelsDir}: train it first (ktrdr models train --strategy ${strategy.name}) or pass model_path`,
+      `strategy '${strategy.name}' is neural and has no trained model for ${tf}: train it first (ktrdr models train --strategy ${strategy.name}) or pass model_path`,
     );
   }
-  return latest;
+  return { ref: modelRefOfDir(modelsDir, latest), dir: latest };
 }
 
 /** Features → signals (rules or model inference) → bar loop → summary + full artifact. */
@@ -63,11 +78,12 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
   if (strategy.decisions.mode === 'rules') {
     probabilities = ruleProbabilities(strategy, features);
   } else {
-    modelPath = await resolveModelPath(p.modelsDir, strategy, p.modelPath);
+    const model = await resolveModelPath(p.modelsDir, strategy, p.modelPath);
+    modelPath = model.ref;
     hooks.progress({ percentage: 5, current_step: 'Loading model' });
     const runtime = await initTensorflow('auto');
     backend = runtime.backend;
-    const bundle = await loadModelBundle(runtime.tf, modelPath);
+    const bundle = await loadModelBundle(runtime.tf, model.dir);
     const expected = features.names.join(',');
     if (bundle.featureNames.join(',') !== expected) {
       throw new StrategyRequestError(

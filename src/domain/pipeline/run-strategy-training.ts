@@ -1,5 +1,6 @@
 import { computeDataHash } from '../model/data-hash.js';
 import { saveModelBundle } from '../model/model-bundle.js';
+import { modelRefOfDir } from '../model/model-ref.js';
 import { initTensorflow } from '../model/tf-backend.js';
 import { zigzagLabels } from '../labels/zigzag.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
@@ -129,7 +130,7 @@ export async function runStrategyTraining(
         strategy_name: strategy.name,
         symbols: [...p.symbols],
         timeframe,
-        model_path: saved.path,
+        model_path: modelRefOfDir(p.modelsDir, saved.path),
         model_version: saved.version,
         backend: runtime.backend,
         feature_count: cols,
@@ -142,7 +143,7 @@ export async function runStrategyTraining(
         split_rows: result.metrics.split_rows,
         duration_s: result.metrics.duration_s,
       },
-      artifact: { model_path: saved.path, metrics: result.metrics, feature_names: names },
+      artifact: { model_path: modelRefOfDir(p.modelsDir, saved.path), metrics: result.metrics, feature_names: names },
     };
   } finally {
     result.model.dispose();

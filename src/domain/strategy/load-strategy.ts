@@ -1,12 +1,46 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, extname, isAbsolute, join, resolve, sep } from 'node:path';
 import { parseStrategyYaml } from './parse-strategy-yaml.js';
 import type { StrategyConfig } from './strategy-config.js';
 import { StrategyNotFoundError } from './strategy-not-found-error.js';
 
 const EXTENSIONS = ['.yaml', '.yml'];
-/** A bare strategy name: no path separators, so it cannot escape the strategies directory. */
-const STRATEGY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A bare strategy name: no path separators and no `..`, so it cannot escape the strategies directory. */
+export const STRATEGY_NAME_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const STRATEGY_NAME = new RegExp(STRATEGY_NAME_PATTERN);
+
+/** A strategy name that is not a bare name (a path, `..`, odd characters). */
+export class InvalidStrategyNameError extends Error {
+  readonly code = 'STRATEGY_NAME_INVALID';
+  constructor(readonly strategy: string) {
+    super(`'${strategy.slice(0, 100)}' is not a strategy name: use letters, digits, '.', '_' and '-' (the file strategies/{name}.yaml on the server)`);
+    this.name = 'InvalidStrategyNameError';
+  }
+}
+
+/**
+ * Loads a strategy by bare name from `strategiesDir` only: what the servers use for requests,
+ * so a request can never make them open a file elsewhere. `name.yaml` is accepted as `name`.
+ *
+ * @throws InvalidStrategyNameError when `name` is a path or has odd characters
+ * @throws StrategyNotFoundError, StrategyValidationError as {@link loadStrategy}
+ */
+export function loadStrategyByName(name: string, strategiesDir: string): StrategyConfig {
+  const bare = EXTENSIONS.includes(extname(name)) ? name.slice(0, -extname(name).length) : name;
+  if (!STRATEGY_NAME.test(bare)) throw new InvalidStrategyNameError(name);
+  const file = EXTENSIONS.map((ext) => join(strategiesDir, `${bare}${ext}`)).find((c) => isFileInside(c, strategiesDir));
+  if (file === undefined) throw new StrategyNotFoundError(name, basename(strategiesDir), listStrategies(strategiesDir));
+  return parseStrategyYaml(readFileSync(file, 'utf8'), `${bare}${extname(file)}`);
+}
+
+/** `file` exists, is a regular file and (symlinks resolved) lies inside `dir`. */
+function isFileInside(file: string, dir: string): boolean {
+  try {
+    return statSync(file).isFile() && realpathSync(file).startsWith(realpathSync(dir) + sep);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Loads and validates a strategy.

@@ -16,7 +16,9 @@ export function parseStrategyYaml(text: string, source?: string): StrategyConfig
   } catch (err) {
     if (!(err instanceof YAMLParseError)) throw err;
     const where = err.linePos?.[0] ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';
-    const firstLine = err.message.split('\n')[0] ?? err.message;
+    // Only the first line, without its position: the rest quotes the source, and the text must
+    // never be echoed back (it may not be the caller's).
+    const firstLine = (err.message.split('\n')[0] ?? err.message).replace(/ at line \d+, column \d+:?\s*$/, '');
     throw new StrategyValidationError([{ path: '', message: `YAML syntax error${where}: ${firstLine}` }], source, { cause: err });
   }
   return validateStrategy(document, source);

@@ -14,12 +14,13 @@ export const APP_JS = String.raw`(function () {
   var token = null;
   var TERMINAL = { completed: true, failed: true, cancelled: true };
 
+  // The token lives in sessionStorage (this tab only, gone when it closes), never in the URL:
+  // URLs end up in history, logs and Referer headers.
   (function initToken() {
-    var fromUrl = new URLSearchParams(location.search).get('token');
     try {
-      if (fromUrl) localStorage.setItem(TOKEN_KEY, fromUrl);
-      token = fromUrl || localStorage.getItem(TOKEN_KEY);
-    } catch (e) { token = fromUrl; }
+      localStorage.removeItem(TOKEN_KEY); // left by older versions
+      token = sessionStorage.getItem(TOKEN_KEY);
+    } catch (e) { token = null; }
   })();
 
   // ---------- helpers ----------
@@ -195,7 +196,8 @@ export const APP_JS = String.raw`(function () {
   }
   function tokenForm() {
     return '<section class="card"><h2>API token required</h2><p>The backend requires a bearer token (KTRDR_API_TOKEN). ' +
-      'Open the dashboard with <code>?token=…</code> or enter it here; it is kept in this browser\'s localStorage.</p>' +
+      (token ? '<span class="error">The token you entered was refused.</span> ' : '') +
+      'Enter it here; it is kept for this browser tab only (sessionStorage) and sent as a bearer header.</p>' +
       '<form id="token-form"><input id="token-input" type="password" size="40" autocomplete="off"> <button type="submit">Save</button></form></section>';
   }
 
@@ -358,7 +360,7 @@ export const APP_JS = String.raw`(function () {
     if (ev.target.id !== 'token-form') return;
     ev.preventDefault();
     var v = document.getElementById('token-input').value.trim();
-    try { localStorage.setItem(TOKEN_KEY, v); } catch (e) { /* private mode */ }
+    try { sessionStorage.setItem(TOKEN_KEY, v); } catch (e) { /* storage disabled: keep it in memory */ }
     token = v || null;
     route();
   });

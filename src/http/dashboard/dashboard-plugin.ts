@@ -12,13 +12,14 @@ const ASSETS: ReadonlyArray<readonly [string, string, string]> = [
 
 /**
  * The web dashboard: `GET /` (the page), `GET /dashboard/app.js` and `GET /dashboard/app.css`.
- * The page itself is public; its script reads the API (`/api/v1`) with the bearer token it
- * finds in `?token=` or localStorage. No build step: the assets are string modules.
+ * These three routes are public (they hold no data); the script reads the API (`/api/v1`) with
+ * a bearer token the user types into its login prompt, kept in sessionStorage (never in the URL).
+ * No build step: the assets are string modules.
  * Register it through `buildApp`'s `plugins` option.
  */
 export const dashboardPlugin: FastifyPluginAsync = async (app) => {
   for (const [url, contentType, body] of ASSETS) {
-    app.get(url, { schema: { hide: true } }, async (_req, reply) =>
+    app.get(url, { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
       reply.header('content-type', contentType).header('cache-control', 'no-cache').send(body),
     );
   }

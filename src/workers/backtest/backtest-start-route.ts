@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { InvalidRequestError } from '../../core/errors.js';
 import type { StartRouteSpec } from '../../http/routes/start.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
@@ -34,11 +33,9 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
       checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
       let modelPath = body.model_path;
       if (effective.decisions.mode === 'neural') {
-        if (modelPath !== undefined && !existsSync(modelPath)) {
-          throw InvalidRequestError.field('model_path', `'${modelPath}' does not exist`);
-        }
         try {
-          modelPath = await resolveModelPath(settings.modelsDir, effective, modelPath);
+          // A reference inside the models dir; the worker resolves it again in its own.
+          modelPath = (await resolveModelPath(settings.modelsDir, effective, modelPath)).ref;
         } catch (err) {
           throw InvalidRequestError.field('model_path', (err as Error).message.replace(/^model_path: /, ''));
         }

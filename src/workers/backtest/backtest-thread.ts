@@ -1,12 +1,12 @@
 /** Thread entry of a backtest: runs the whole pipeline off the worker's HTTP thread. */
 import type { JobOutput, ThreadJobContext } from '../../worker-kit/job.js';
 import { runStrategyBacktest } from '../../domain/pipeline/run-strategy-backtest.js';
-import { loadStrategy } from '../../domain/strategy/load-strategy.js';
+import { loadStrategyByName } from '../../domain/strategy/load-strategy.js';
 import type { BacktestStartRequest } from './backtest-request.js';
 
 export async function run(params: BacktestStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
   const s = ctx.settings as { dataDir: string; modelsDir: string; strategiesDir: string };
-  const strategy = loadStrategy(params.strategy_name, s.strategiesDir);
+  const strategy = loadStrategyByName(params.strategy_name, s.strategiesDir);
   const out = await runStrategyBacktest(
     {
       strategy,

@@ -1,4 +1,4 @@
-import { loadStrategy } from '../../domain/strategy/load-strategy.js';
+import { loadStrategyByName } from '../../domain/strategy/load-strategy.js';
 import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { StrategyConfig } from '../../domain/strategy/strategy-config.js';
 import type { TrainingStartRequest } from './training-request.js';
@@ -7,5 +7,5 @@ import type { TrainingStartRequest } from './training-request.js';
 export function resolveTrainingStrategy(params: TrainingStartRequest, strategiesDir: string): StrategyConfig {
   if (params.strategy_yaml !== undefined) return parseStrategyYaml(params.strategy_yaml, 'strategy_yaml');
   if (params.strategy_name === undefined) throw new Error('strategy_name or strategy_yaml is required');
-  return loadStrategy(params.strategy_name, strategiesDir);
+  return loadStrategyByName(params.strategy_name, strategiesDir);
 }

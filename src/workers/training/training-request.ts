@@ -1,16 +1,21 @@
 import { Type, type Static } from 'typebox';
+import { STRATEGY_NAME_PATTERN } from '../../domain/strategy/load-strategy.js';
+import { SYMBOL_PATTERN } from '../../domain/data/data-files.js';
 
 const DATE = '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$';
 
 /** `POST /training/start` body, the same on the backend and on a training worker. */
-export const TrainingStartRequest = Type.Object({
-  strategy_name: Type.Optional(Type.String({ minLength: 1, description: 'Strategy name or path (or give strategy_yaml)' })),
-  strategy_yaml: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'The strategy itself, as YAML text' })),
-  symbols: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 50 })),
-  timeframes: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+[mhdwM]$' }), { minItems: 1, maxItems: 1 })),
-  start_date: Type.Optional(Type.String({ pattern: DATE })),
-  end_date: Type.Optional(Type.String({ pattern: DATE })),
-  prefer_gpu: Type.Optional(Type.Boolean({ default: true, description: 'Try GPU workers first (backend only)' })),
-  require_gpu: Type.Optional(Type.Boolean({ default: false, description: 'Only GPU workers (backend only)' })),
-});
+export const TrainingStartRequest = Type.Object(
+  {
+    strategy_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: STRATEGY_NAME_PATTERN, description: 'Strategy name: strategies/{name}.yaml on the server (or give strategy_yaml)' })),
+    strategy_yaml: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'The strategy itself, as YAML text' })),
+    symbols: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 50, pattern: SYMBOL_PATTERN.source }), { minItems: 1, maxItems: 50 })),
+    timeframes: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+[mhdwM]$' }), { minItems: 1, maxItems: 1 })),
+    start_date: Type.Optional(Type.String({ pattern: DATE })),
+    end_date: Type.Optional(Type.String({ pattern: DATE })),
+    prefer_gpu: Type.Optional(Type.Boolean({ default: true, description: 'Try GPU workers first (backend only)' })),
+    require_gpu: Type.Optional(Type.Boolean({ default: false, description: 'Only GPU workers (backend only)' })),
+  },
+  { additionalProperties: false },
+);
 export type TrainingStartRequest = Static<typeof TrainingStartRequest>;
