@@ -12,13 +12,13 @@ const fileColumns: TableColumn<SampleDataFile>[] = [
   { header: 'BARS', value: (f) => f.rows, align: 'right' },
   { header: 'FIRST', value: (f) => f.first },
   { header: 'LAST', value: (f) => f.last },
-  { header: 'FILE', value: (f) => f.path },
+  { header: 'FILE', value: (f) => f.path, minWidth: 20, elide: 'middle' },
 ];
 
 const availableColumns: TableColumn<AvailableData>[] = [
   { header: 'SYMBOL', value: (d) => d.symbol },
   { header: 'TIMEFRAME', value: (d) => d.timeframe },
-  { header: 'FILE', value: (d) => d.path },
+  { header: 'FILE', value: (d) => d.path, minWidth: 20, elide: 'middle' },
 ];
 
 const DATA_DIR_HELP = 'data directory (default: $KTRDR_DATA_DIR or ./data)';
@@ -56,7 +56,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
       const files = generateSampleData({ dataDir, symbols: o.symbols, start: o.start, end: o.end, seed: o.seed });
       if (ctx.isJson(command)) return ctx.printJson({ data_dir: dataDir, files });
       ctx.print(`Wrote ${files.length} files to ${dataDir}\n`);
-      ctx.print(formatTable(files, fileColumns));
+      ctx.print(formatTable(files, fileColumns, ctx.tableOptions()));
     });
 
   data
@@ -90,6 +90,6 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
       const dataDir = ctx.dataDir(o.dataDir);
       const files = listAvailableData(dataDir);
       if (ctx.isJson(command)) return ctx.printJson({ data_dir: dataDir, files });
-      ctx.print(formatTable(files, availableColumns, { emptyText: `No data files in ${dataDir}. Create samples with \`ktrdr data generate\`.` }));
+      ctx.print(formatTable(files, availableColumns, ctx.tableOptions({ emptyText: `No data files in ${dataDir}. Create samples with \`ktrdr data generate\`.` })));
     });
 }
