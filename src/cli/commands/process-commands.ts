@@ -41,14 +41,24 @@ export function registerProcessCommands(program: Command): void {
     .option('--training-workers <n>', 'CPU training workers', parseCount, 1)
     .option('--gpu-workers <n>', 'how many of the training workers declare a GPU (WORKER_GPU=true)', parseCount, 0)
     .option('--port <n>', 'backend port', parsePort, 8000)
-    .addHelpText('after', '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080')
-    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number }) => {
+    .option('--log-dir <dir>', "where each child's log goes", '.ktrdr/logs')
+    .option('--restart-workers', 'start a worker again when it crashes (the default)')
+    .option('--no-restart-workers', 'leave a crashed worker down')
+    .addHelpText(
+      'after',
+      '\nLocal health timings: a dead worker is marked unavailable within seconds and removed after 10 s\n' +
+        '(HEALTH_CHECK_* and WORKER_REMOVAL_THRESHOLD_SECONDS in the environment override them).\n' +
+        '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080',
+    )
+    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number; logDir: string; restartWorkers?: boolean }) => {
       const { runLocalClusterMain } = await import('../local-cluster.js');
       await runLocalClusterMain({
         backtestWorkers: o.backtestWorkers,
         trainingWorkers: o.trainingWorkers,
         gpuTrainingWorkers: o.gpuWorkers,
         port: o.port,
+        logDir: o.logDir,
+        restartWorkers: o.restartWorkers !== false,
       });
     });
 
