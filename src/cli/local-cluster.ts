@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
+import { portInUseMessage } from './port-in-use.js';
 import { dirname, join, resolve } from 'node:path';
 
 export interface LocalClusterOptions {
@@ -146,7 +147,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
   const timeout = opts.startTimeoutMs ?? 60_000;
   const emit = opts.onEvent ?? (() => undefined);
   if (await portInUse(opts.port)) {
-    throw new Error(`port ${opts.port} is already in use (another backend running?): pick another with --port`);
+    throw new Error(portInUseMessage(opts.port, 'backend'));
   }
   const apiUrl = `http://127.0.0.1:${opts.port}`;
   const localTimings = Object.fromEntries(Object.entries(LOCAL_HEALTH_ENV).map(([k, v]) => [k, process.env[k] ?? v]));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { api, CLI, freePort, tempDir, waitFor, waitForStatus } from '../helpers/cluster.js';
 
@@ -133,4 +134,31 @@ test('`ktrdr up` says when a worker dies, restarts it, and its running operation
 
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+test('`ktrdr backend`, `ktrdr worker` and `ktrdr up` on a busy port print one clear line, not EADDRINUSE', async (t) => {
+  const port = await freePort();
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => holder.close(() => r())));
+  const dir = tempDir();
+  t.after(() => dir.remove());
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const env = { ...process.env, KTRDR_DB_PATH: join(dir.path, 'ktrdr.db'), KTRDR_API_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' };
+      const child = execFile(process.execPath, [CLI, ...args], { env, timeout: 30_000 }, (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+    });
+  const cases: Array<[string[], RegExp]> = [
+    [['backend', '--port', String(port), '--host', '127.0.0.1'], /another backend running\?\): pick another with --port \(or KTRDR_API_PORT\)/],
+    [['worker', 'backtesting', '--port', String(port)], /another worker running\?\): pick another with --port \(or WORKER_PORT\)/],
+    [['up', '--port', String(port), '--log-dir', join(dir.path, 'logs')], /another backend running\?\): pick another with --port/],
+  ];
+  for (const [args, pattern] of cases) {
+    const { code, stderr } = await run(args);
+    assert.equal(code, 1, `${args[0]}: ${stderr}`);
+    assert.equal(stderr.trim().split('\n').length, 1, `${args[0]} printed one line: ${stderr}`);
+    assert.match(stderr, new RegExp(`^error: port ${port} is already in use `));
+    assert.match(stderr, pattern);
+    assert.doesNotMatch(stderr, /EADDRINUSE/);
+  }
 });

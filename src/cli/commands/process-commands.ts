@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseCount, parsePort } from '../option-parsers.js';
+import { withPortInUseMessage } from '../port-in-use.js';
 
 // The servers are imported lazily: `ktrdr ops` should not load fastify, tfjs or the thread pool.
 
@@ -20,7 +21,7 @@ export function registerProcessCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  ktrdr backend --port 8000')
     .action(async (o: { port?: number; host?: string }) => {
       const { runBackendMain } = await import('../../bin/backend.js');
-      await runBackendMain({ port: o.port, host: o.host });
+      await withPortInUseMessage('backend', '--port (or KTRDR_API_PORT)', () => runBackendMain({ port: o.port, host: o.host }));
     });
 
   program
@@ -31,7 +32,7 @@ export function registerProcessCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  KTRDR_API_URL=http://localhost:8000 ktrdr worker backtesting --port 5003\n  WORKER_GPU=true ktrdr worker training')
     .action(async (type: string, o: { port?: number }) => {
       const { runWorkerMain } = await import('../../bin/worker.js');
-      await runWorkerMain(type, { port: o.port });
+      await withPortInUseMessage('worker', '--port (or WORKER_PORT)', () => runWorkerMain(type, { port: o.port }));
     });
 
   program
