@@ -43,7 +43,7 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
   await worker.app.listen({ port: config.port, host: config.host });
   const port = (worker.app.server.address() as { port: number }).port;
   const endpointUrl = await resolveEndpointUrl(config.endpointUrl, config.apiUrl, port);
-  deps.log.info({ port, endpointUrl, capabilities }, 'worker listening');
+  deps.log.info({ workerId: config.workerId, port, endpointUrl, capabilities }, 'worker listening');
   worker.startRegistration(endpointUrl);
   return { worker, url: `http://127.0.0.1:${port}`, endpointUrl };
 }
@@ -51,7 +51,8 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
 /** `ktrdr worker <type>`: config from env (+ flags); SIGTERM drains, then exits 0. */
 export async function runWorkerMain(workerType: string, overrides: { port?: number | undefined } = {}): Promise<void> {
   const config = loadWorkerConfig(workerType, process.env, { port: overrides.port });
-  const log = createRootLogger(config.logLevel, { service: `ktrdr-${workerType}-worker`, workerId: config.workerId });
+  // workerId is bound by the worker's own child logger: binding it here too printed it twice.
+  const log = createRootLogger(config.logLevel, { service: `ktrdr-${workerType}-worker` });
   const { worker } = await startWorker(config, { log });
   onShutdownSignal(log, () => worker.drain(), config.drainMs + 15_000);
 }

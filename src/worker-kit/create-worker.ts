@@ -80,7 +80,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     settings: {},
     ...options,
   };
-  const log = deps.log.child({ component: 'worker', workerId: opts.workerId });
+  // The registrar gets `workerLog` and binds its own component: pino would print a second `component`.
+  const workerLog = deps.log.child({ workerId: opts.workerId });
+  const log = workerLog.child({ component: 'worker' });
   const operations = new WorkerOperations(opts.workerId);
   let current: string | null = null;
   let currentRun: Promise<void> | undefined;
@@ -247,7 +249,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       endpointUrl = url;
       registrar ??= new Registrar(
         {
-          log,
+          log: workerLog,
           lastHealthCheckAt: () => lastHealthCheckAt,
           registration: () => ({
             worker_id: opts.workerId,
