@@ -3,7 +3,7 @@ import { listAvailableData, type AvailableData } from '../../domain/data/data-fi
 import { importOhlcvCsv } from '../../domain/data/import.js';
 import { generateSampleData, type SampleDataFile } from '../../domain/data/sample-data.js';
 import type { CommandContext } from '../command-context.js';
-import { collectList, parseCount, parseDate } from '../option-parsers.js';
+import { collectSymbols, parseCount, parseDate, parseSymbol } from '../option-parsers.js';
 import { formatKeyValues, formatTable, type TableColumn } from '../table.js';
 
 const fileColumns: TableColumn<SampleDataFile>[] = [
@@ -46,7 +46,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .command('generate')
     .description('write the deterministic synthetic sample data set (1h, 4h, 1d per symbol)')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--symbols <list>', 'symbols, comma-separated (default: EURUSD,GBPUSD)', collectList)
+    .option('--symbols <list>', 'symbols, comma-separated (default: EURUSD,GBPUSD)', collectSymbols)
     .option('--start <date>', 'first day (default: 2019-01-01)', parseDate)
     .option('--end <date>', 'last day, inclusive (default: 2024-12-31)', parseDate)
     .option('--seed <n>', 'base random seed (default: 20190101)', parseCount)
@@ -63,7 +63,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .command('import')
     .description('import an OHLCV CSV (many layouts understood) as {SYMBOL}_{TIMEFRAME}.csv')
     .argument('<file>', 'the CSV file to import')
-    .requiredOption('--symbol <symbol>', 'symbol the bars belong to, e.g. EURUSD')
+    .requiredOption('--symbol <symbol>', 'symbol the bars belong to, e.g. EURUSD (upper-cased)', parseSymbol)
     .requiredOption('--timeframe <timeframe>', 'bar timeframe, e.g. 1h, 4h, 1d')
     .option('--overwrite', 'replace an existing file for that symbol and timeframe')
     .option('--data-dir <dir>', DATA_DIR_HELP)
