@@ -5,6 +5,7 @@ import { loadModelBundle, resolveLatestBundle } from '../model/model-bundle.js';
 import { predictProbabilities } from '../model/predict-probabilities.js';
 import { initTensorflow } from '../model/tf-backend.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
+import { describeDataCoverage } from './data-coverage.js';
 import { firstIndexAtOrAfter, loadStrategyData, StrategyRequestError, strategyForTimeframe } from './strategy-data.js';
 
 export interface StrategyBacktestParams {
@@ -111,6 +112,16 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
       }),
   });
   const summary = summarizeBacktest(result);
+  const coverage = describeDataCoverage({
+    symbol: p.symbol,
+    timeframe: p.timeframe,
+    startDate: p.startDate,
+    endDate: p.endDate,
+    dataFirstMs: base.time[0] as number,
+    dataLastMs: base.time[base.length - 1] as number,
+    usedFirstMs: base.time[startIndex] as number,
+    usedLastMs: base.time[base.length - 1] as number,
+  });
   const info = {
     strategy_name: strategy.name,
     symbol: p.symbol,
@@ -121,6 +132,7 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     model_path: modelPath,
     tf_backend: backend,
     bars: base.length - startIndex,
+    ...coverage,
   };
   const equityTime: string[] = [];
   const equity: number[] = [];
