@@ -43,7 +43,7 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
   await worker.app.listen({ port: config.port, host: config.host });
   const port = (worker.app.server.address() as { port: number }).port;
   const endpointUrl = await resolveEndpointUrl(config.endpointUrl, config.apiUrl, port);
-  deps.log.info({ port, endpointUrl, capabilities, auth: config.apiToken !== undefined }, 'worker listening');
+  deps.log.info({ workerId: config.workerId, port, endpointUrl, capabilities, auth: config.apiToken !== undefined }, 'worker listening');
   const warning = insecureWarning({ host: config.host, port, apiToken: config.apiToken });
   if (warning) deps.log.warn(warning);
   // Without WORKER_ENDPOINT_URL the address is detected anew at every (re-)registration: a worker
@@ -58,7 +58,8 @@ export async function runWorkerMain(
   overrides: { port?: number | undefined; host?: string | undefined; insecure?: boolean | undefined } = {},
 ): Promise<void> {
   const config = loadWorkerConfig(workerType, process.env, { port: overrides.port, host: overrides.host, insecure: overrides.insecure });
-  const log = createRootLogger(config.logLevel, { service: `ktrdr-${workerType}-worker`, workerId: config.workerId });
+  // workerId is bound by the worker's own child logger: binding it here too printed it twice.
+  const log = createRootLogger(config.logLevel, { service: `ktrdr-${workerType}-worker` });
   const { worker } = await startWorker(config, { log });
   onShutdownSignal(log, () => worker.drain(), config.drainMs + 15_000);
 }

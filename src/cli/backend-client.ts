@@ -35,6 +35,8 @@ export interface TrainingStartRequest {
   end_date?: string;
   prefer_gpu?: boolean;
   require_gpu?: boolean;
+  /** Train a rules-mode strategy anyway. */
+  force?: boolean;
 }
 
 /** Filters of `GET /api/v1/operations`. */

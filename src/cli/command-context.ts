@@ -4,6 +4,8 @@ import { ConfigError, loadClientConfig, readTokenFile } from '../config/env.js';
 import { BackendClient } from './backend-client.js';
 import type { CliIo } from './cli-io.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
+import { colorStatus, shouldUseColor } from './status-color.js';
+import type { FormatTableOptions } from './table.js';
 
 /** The global options every command sees (`--url`, `--token`, `--json`). */
 export interface GlobalOptions {
@@ -70,6 +72,21 @@ export class CommandContext {
   /** `--strategies-dir`, else KTRDR_STRATEGIES_DIR, else `./strategies`. */
   strategiesDir(option: string | undefined): string {
     return resolve(option ?? nonEmpty(this.io.env['KTRDR_STRATEGIES_DIR']) ?? 'strategies');
+  }
+
+  /**
+   * How tables print here: fitted to the terminal's width and with coloured status words on a
+   * terminal; at natural width and plain when piped (so `grep` and scripts see whole ids).
+   */
+  tableOptions(extra: FormatTableOptions = {}): FormatTableOptions {
+    const { isTTY, columns } = this.io;
+    const width = isTTY && columns !== undefined && columns >= 20 ? columns : undefined;
+    return { width, color: shouldUseColor(isTTY, this.io.env), ...extra };
+  }
+
+  /** A status word, coloured when {@link tableOptions} colours tables. */
+  status(word: string): string {
+    return shouldUseColor(this.io.isTTY, this.io.env) ? colorStatus(word, word) : word;
   }
 
   /** Writes text to stdout (a newline is added when missing). */

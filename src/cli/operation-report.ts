@@ -100,11 +100,30 @@ export function formatBacktestMetricsTable(result: unknown): string {
   return rows.length === 0 ? '' : formatTable(rows, metricColumns);
 }
 
-/** The completion report of a backtest: a heading and the metrics table. */
+/** `Warning: …` lines for the result's `warnings` (e.g. dates past the end of the data); '' when none. */
+export function formatResultWarnings(result: unknown): string {
+  const warnings = pick(result, 'warnings');
+  if (!Array.isArray(warnings)) return '';
+  return warnings.filter((w): w is string => typeof w === 'string' && w !== '').map((w) => `Warning: ${w}\n`).join('');
+}
+
+/** `Data: 2024-01-01 00:00 → 2024-12-31 23:00 UTC`: the bars the result covers, or '' when unknown. */
+function dataRangeLine(result: unknown): string {
+  const first = pick(result, 'data_range.first_bar');
+  const last = pick(result, 'data_range.last_bar');
+  if (typeof first !== 'string' || typeof last !== 'string') return '';
+  const short = (iso: string) => iso.replace('T', ' ').replace(/:00(\.\d+)?Z$/, '');
+  return `Data: ${short(first)} → ${short(last)} UTC\n`;
+}
+
+/**
+ * The completion report of a backtest: a heading, the bars it covered, any warning (dates past
+ * the end of the data) and the metrics table.
+ */
 export function formatBacktestReport(op: Operation): string {
   const subject = describeOperationSubject(op);
   const table = formatBacktestMetricsTable(op.result_summary);
-  const head = `Backtest ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n`;
+  const head = `Backtest ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n` + dataRangeLine(op.result_summary) + formatResultWarnings(op.result_summary);
   if (table === '') return `${head}(the result has no metrics; see \`ktrdr operations results ${op.operation_id}\`)\n`;
   return `${head}\n${table}`;
 }
@@ -179,7 +198,7 @@ function scalarText(v: unknown): string | undefined {
   return primitiveText(v);
 }
 
-const SHOWN_TRAINING_KEYS = new Set(['model_path', 'test_accuracy', 'baseline_accuracy']);
+const SHOWN_TRAINING_KEYS = new Set(['model_path', 'test_accuracy', 'baseline_accuracy', 'data_range', 'warnings']);
 
 /**
  * The completion report of a training run: the epoch table (from the metrics endpoint, else the
@@ -190,7 +209,7 @@ export function formatTrainingReport(op: Operation, epochs: readonly MetricRecor
   const rs = op.result_summary ?? {};
   const subject = describeOperationSubject(op);
   const records = epochs.length > 0 ? epochs : historyOf(rs);
-  let out = `Training ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n\n`;
+  let out = `Training ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n` + dataRangeLine(rs) + formatResultWarnings(rs) + '\n';
   if (records.length > 0) out += `${formatEpochTable(records)}\n`;
   const accuracy = firstNumber(rs, ['test_accuracy', 'test_metrics.accuracy', 'test.accuracy', 'metrics.test.accuracy']);
   const baseline = firstNumber(rs, ['baseline_accuracy', 'test_metrics.baseline_accuracy', 'test.baseline_accuracy', 'metrics.test.baseline_accuracy']);

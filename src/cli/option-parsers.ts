@@ -54,6 +54,21 @@ export function collectList(value: string, previous: string[] | undefined): stri
   return [...(previous ?? []), ...items];
 }
 
+/**
+ * A market symbol, upper-cased: data files are `{SYMBOL}_{TIMEFRAME}.csv`, so `eurusd` means
+ * `EURUSD` (on a case-sensitive file system it would otherwise find no data).
+ */
+export function parseSymbol(value: string): string {
+  const v = value.trim();
+  if (!/^[A-Za-z0-9._-]+$/.test(v)) throw new InvalidArgumentError(`'${value}' is not a symbol (letters, digits, '.', '_' or '-', e.g. EURUSD).`);
+  return v.toUpperCase();
+}
+
+/** {@link collectList} of {@link parseSymbol}s: `--symbols eurusd,gbpusd` → `['EURUSD', 'GBPUSD']`. */
+export function collectSymbols(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...collectList(value, undefined).map(parseSymbol)];
+}
+
 /** One of the operation statuses. */
 export function parseOperationStatus(value: string): OperationStatus {
   const v = value.trim().toLowerCase();

@@ -24,7 +24,11 @@ Exit status: 0 ok, 1 failure (including a followed operation that failed or was 
 Quick start:
   ktrdr data generate                  # sample EURUSD/GBPUSD data in ./data
   ktrdr up                             # backend + workers (leave it running)
+  ktrdr backtest rsi_reversion_rules --start-date 2024-01-01 --end-date 2024-06-30 --follow
+                                       # a rules strategy: no model needed
+  ktrdr train rsi_macd_1h --start-date 2019-01-01 --end-date 2023-12-31 --follow
   ktrdr backtest rsi_macd_1h --start-date 2024-01-01 --end-date 2024-06-30 --follow
+                                       # a neural strategy: train it first, then backtest its model
 `;
 
 /**

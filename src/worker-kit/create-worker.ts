@@ -86,7 +86,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     settings: {},
     ...options,
   };
-  const log = deps.log.child({ component: 'worker' });
+  // The registrar gets `workerLog` and binds its own component: pino would print a second `component`.
+  const workerLog = deps.log.child({ workerId: opts.workerId });
+  const log = workerLog.child({ component: 'worker' });
   const operations = new WorkerOperations(opts.workerId);
   const bootId = randomBytes(8).toString('hex');
   const reporter = new BackendReporter({ log }, { apiUrl: opts.apiUrl, apiToken: opts.apiToken });
@@ -307,7 +309,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       endpointUrl = url;
       registrar ??= new Registrar(
         {
-          log,
+          log: workerLog,
           lastHealthCheckAt: () => lastHealthCheckAt,
           registration: async () => ({
             worker_id: opts.workerId,

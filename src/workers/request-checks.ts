@@ -1,4 +1,5 @@
 import { DataError } from '../domain/data/data-error.js';
+import { listAvailableData } from '../domain/data/data-files.js';
 import { loadOhlcv } from '../domain/data/ohlcv-loader.js';
 import { requiredTimeframes } from '../domain/features/build-features.js';
 import { StrategyRequestError, strategyForTimeframe } from '../domain/pipeline/strategy-data.js';
@@ -44,6 +45,14 @@ export function parseDateRange(startDate: string, endDate: string): { start: num
   return { start, end };
 }
 
+function symbolHasData(dataDir: string, symbol: string): boolean {
+  try {
+    return listAvailableData(dataDir).some((a) => a.symbol === symbol);
+  } catch {
+    return false; // no data directory: the message says so
+  }
+}
+
 /** Every timeframe the strategy needs has data for the symbol inside the range. */
 export function checkDataCoverage(
   strategy: StrategyConfig,
@@ -57,7 +66,8 @@ export function checkDataCoverage(
       loadOhlcv({ dataDir, symbol, timeframe: tf, startDate, endDate });
     } catch (err) {
       if (err instanceof DataError) {
-        const field = err.code === 'DATA_EMPTY' ? 'start_date' : 'symbol';
+        // A missing file is the timeframe's fault when the symbol has data in other timeframes.
+        const field = err.code === 'DATA_EMPTY' ? 'start_date' : err.code === 'DATA_NOT_FOUND' && symbolHasData(dataDir, symbol) ? 'timeframe' : 'symbol';
         throw InvalidRequestError.field(field, err.message);
       }
       throw err;

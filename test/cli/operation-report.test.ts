@@ -109,3 +109,25 @@ test('training report falls back to the summary history when the metrics endpoin
   assert.match(text, /\n\s+1\s+0\.5000/);
   assert.match(text, /Test accuracy:\s+40\.00% \(baseline 50\.00%, -10\.00 pts\)/);
 });
+
+test('a backtest report shows the bars it covered and warns when the dates reach past the data', () => {
+  const op = makeOperation({
+    operation_id: 'op_bt',
+    operation_type: 'backtesting',
+    status: 'completed',
+    result_summary: {
+      metrics,
+      data_range: { first_bar: '2024-01-01T00:00:00Z', last_bar: '2024-12-31T23:00:00Z' },
+      warnings: ['end_date 2025-06-30 is past the end of the EURUSD 1h data (last bar 2024-12-31 23:00 UTC): results stop at 2024-12-31 23:00 UTC'],
+    },
+  });
+  const text = formatCompletionReport(op);
+  assert.match(text, /^Data: 2024-01-01 00:00 → 2024-12-31 23:00 UTC$/m);
+  assert.match(text, /^Warning: end_date 2025-06-30 is past the end of the EURUSD 1h data/m);
+  const training = formatTrainingReport(
+    makeOperation({ operation_id: 'op_tr', operation_type: 'training', status: 'completed', result_summary: { model_path: 'm', warnings: ['start_date 2015-01-01 is before …'] } }),
+    [],
+  );
+  assert.match(training, /^Warning: start_date 2015-01-01 is before …$/m);
+  assert.doesNotMatch(training, /^warnings/m);
+});

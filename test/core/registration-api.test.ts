@@ -119,12 +119,14 @@ test('backtest and training requests are validated before anything is dispatched
     ['/api/v1/backtests/start', { strategy_name: 'no_such', start_date: '2024-01-01', end_date: '2024-02-01' }, /strategy_name: .*no_such.*not found/i],
     ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: '2024-02-01', end_date: '2024-01-01' }, /^end_date: must be after start_date/],
     ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', symbol: 'XAUUSD', start_date: '2024-01-01', end_date: '2024-02-01' }, /^symbol: /],
+    ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', timeframe: '15m', start_date: '2024-01-01', end_date: '2024-02-01' }, /^timeframe: no EURUSD 15m data/],
     ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: '2031-01-01', end_date: '2031-02-01' }, /^start_date: /],
     ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: '2024-01-01', end_date: '2024-02-01', initial_capital: -5 }, /^initial_capital: /],
     ['/api/v1/backtests/start', { strategy_name: 'rsi_reversion_rules', start_date: 'yesterday', end_date: '2024-02-01' }, /^start_date: /],
     ['/api/v1/backtests/start', { strategy_name: 'mtf_trend_1h_4h', timeframe: '1d', start_date: '2024-01-01', end_date: '2024-02-01' }, /^timeframe: .*multi-timeframe/],
     ['/api/v1/training/start', { strategy_name: 'rsi_macd_1h', strategy_yaml: 'x: 1' }, /^strategy_name: give exactly one/],
     ['/api/v1/training/start', { strategy_yaml: 'name: x\nindicators: 3\n' }, /^strategy_yaml: /],
+    ['/api/v1/training/start', { strategy_name: 'rsi_reversion_rules' }, /^strategy_name: 'rsi_reversion_rules' is a rules-mode strategy: .*--force/],
   ];
   for (const [path, body, pattern] of cases) {
     const r = await api(url, path, { method: 'POST', body });

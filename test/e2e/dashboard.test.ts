@@ -6,7 +6,35 @@ import { chromium, type Browser } from 'playwright-core';
 import { api, startBackend, startRealWorker, tempDir, waitForStatus, waitForWorkers } from '../helpers/cluster.js';
 import { repoRoot } from '../helpers/paths.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * The Chromium the browser tests drive: $CHROMIUM_PATH, else a Playwright-managed one (honours
+ * PLAYWRIGHT_BROWSERS_PATH), else a system Chromium or Chrome. `undefined` when there is none.
+ */
+function findChromium(): string | undefined {
+  const candidates = [
+    process.env['CHROMIUM_PATH'],
+    chromium.executablePath(),
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+    '/usr/bin/google-chrome-stable',
+    '/snap/bin/chromium',
+    '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome',
+    '/Applications/Chromium.app/Contents/MacOS/Chromium',
+  ];
+  return candidates.find((p): p is string => p !== undefined && p !== '' && existsSync(p));
+}
+
+const NO_CHROMIUM =
+  'no Chromium found for the dashboard browser tests: install one (Debian/Ubuntu: apt-get install chromium; ' +
+  'elsewhere: npx playwright-core install chromium) or set CHROMIUM_PATH to a Chrome/Chromium binary';
+
+/** The Chromium to launch; fails the test with the one instruction that fixes it when there is none. */
+function requireChromium(): string {
+  const path = findChromium();
+  assert.ok(path !== undefined, NO_CHROMIUM);
+  return path;
+}
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -18,10 +46,7 @@ const CHROMIUM_ARGS = [
 ];
 
 test('dashboard: a completed rules backtest shows equity/drawdown charts, metrics and trades; the overview lists the worker', async (t) => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} not found: the dashboard test drives Debian chromium (apt-get install -y chromium; .ci/run installs it)`,
-  );
+  const executablePath = requireChromium();
   const dir = tempDir();
   const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db') });
   const workerId = `bt-dash-${process.pid}`;
@@ -39,7 +64,7 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
   assert.equal(index.status, 200);
   assert.match(index.headers.get('content-type') ?? '', /text\/html/);
   assert.match(await index.text(), /\/dashboard\/app\.js/);
-  for (const [path, type] of [['/dashboard/app.js', /javascript/], ['/dashboard/app.css', /text\/css/]] as const) {
+  for (const [path, type] of [['/dashboard/app.js', /javascript/], ['/dashboard/app.css', /text\/css/], ['/favicon.ico', /image\/svg\+xml/]] as const) {
     const r = await fetch(`${backend.url}${path}`);
     assert.equal(r.status, 200, path);
     assert.match(r.headers.get('content-type') ?? '', type);
@@ -61,10 +86,12 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
   };
   assert.ok(summary.equity_curve.length >= 2, 'the backtest produced an equity curve');
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(String(err)));
+  const notFound: string[] = [];
+  page.on('response', (r) => void (r.status() === 404 && notFound.push(r.url())));
 
   // Operation page.
   await page.goto(`${backend.url}/#/operations/${id}`);
@@ -108,10 +135,11 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
   await page.waitForSelector('#equity-chart path.series');
 
   assert.deepEqual(pageErrors, []);
+  assert.deepEqual(notFound, [], 'no request 404s (the favicon included)');
 });
 
 test('dashboard: a running training shows live epochs in the training chart, and its cancel button cancels it', async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: the dashboard test drives Debian chromium (apt-get install -y chromium)`);
+  const executablePath = requireChromium();
   const dir = tempDir();
   const env = { KTRDR_MODELS_DIR: join(dir.path, 'models') };
   const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
@@ -128,7 +156,7 @@ test('dashboard: a running training shows live epochs in the training chart, and
   assert.equal(start.status, 200, JSON.stringify(start.body));
   const id = start.body.operation_id as string;
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(String(err)));
@@ -137,6 +165,13 @@ test('dashboard: a running training shows live epochs in the training chart, and
   // Live: the page polls and draws the epochs as the worker reports them.
   await page.waitForSelector('#training-chart #loss-chart path.series', { timeout: 60_000 });
   assert.ok((await page.locator('#epochs tbody tr').count()) >= 1);
+  // The legend sits above the plot area, not over the curves.
+  const box = (await page.evaluate(`(() => {
+    const svg = document.querySelector('#loss-chart');
+    const b = svg.querySelector('g.legend').getBBox();
+    return { legendBottom: b.y + b.height, plotTop: Number(svg.querySelector('line.axis').getAttribute('y1')) };
+  })()`)) as { legendBottom: number; plotTop: number };
+  assert.ok(box.legendBottom <= box.plotTop, `legend bottom ${box.legendBottom} overlaps the plot (top ${box.plotTop})`);
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-training.png'), fullPage: true });
 
   await page.click('#cancel-button');
@@ -148,7 +183,7 @@ test('dashboard: a running training shows live epochs in the training chart, and
 });
 
 test('dashboard with KTRDR_API_TOKEN: the shell is public, the login prompt keeps the token in sessionStorage, never in the URL', async (t) => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} not found: the dashboard test drives Debian chromium (apt-get install -y chromium)`);
+  const executablePath = requireChromium();
   const dir = tempDir();
   const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), env: { KTRDR_API_TOKEN: 's3cret-token' } });
   let browser: Browser | undefined;
@@ -163,7 +198,7 @@ test('dashboard with KTRDR_API_TOKEN: the shell is public, the login prompt keep
   // ?token= in the URL is ignored: it would leak into history, logs and Referer headers.
   assert.doesNotMatch(await (await fetch(`${backend.url}/dashboard/app.js`)).text(), /searchParams|location\.search/);
 
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   const authHeaders: (string | undefined)[] = [];
   page.on('request', (req) => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { api, CLI, freePort, tempDir, waitFor, waitForStatus } from '../helpers/cluster.js';
 
@@ -71,4 +72,93 @@ test('`ktrdr up` with a CPU and a GPU training worker: GPU first, CPU while it i
   }
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
+});
+
+/** Starts `ktrdr up` with its logs in a temp dir; collects stdout+stderr. */
+function up(t: { after(fn: () => Promise<void>): void }, args: string[], env: Record<string, string> = {}) {
+  const dir = tempDir();
+  const child = spawn(process.execPath, [CLI, 'up', '--log-dir', join(dir.path, 'logs'), ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', KTRDR_DB_PATH: join(dir.path, 'ktrdr.db'), KTRDR_MODELS_DIR: join(dir.path, 'models'), ...env },
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const io = { out: '', err: '' };
+  child.stdout.on('data', (d: Buffer) => (io.out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (io.err += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(async () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+    dir.remove();
+  });
+  return { child, io, exited, dir };
+}
+
+test('`ktrdr up` names a worker that crashed at start-up and shows the end of its log', async (t) => {
+  const port = await freePort();
+  // WORKER_HEALTH_SILENCE_SECONDS is read by workers only: the backend starts, the worker dies.
+  const { io, exited, dir } = up(t, ['--port', String(port), '--backtest-workers', '1', '--training-workers', '0'], { WORKER_HEALTH_SILENCE_SECONDS: 'nope' });
+  assert.equal(await exited, 1);
+  assert.match(io.err, /^error: backtesting-1 exited with code 1 during start-up; its log is .*backtesting-1\.log, which ends with:$/m);
+  assert.ok(io.err.includes(join(dir.path, 'logs', 'backtesting-1.log')), io.err);
+  assert.match(io.err, /WORKER_HEALTH_SILENCE_SECONDS=nope: must be a number/);
+  assert.doesNotMatch(io.err, /timed out/);
+});
+
+test('`ktrdr up` says when a worker dies, restarts it, and its running operation fails within seconds', async (t) => {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const { child, io, exited } = up(t, ['--port', String(port), '--backtest-workers', '0', '--training-workers', '1']);
+  await waitFor('cluster up', () => io.out.includes('Ctrl+C stops everything') || undefined, { timeoutMs: 60_000 });
+  const pid = Number(/training-1\s+\S+\s+pid (\d+)/.exec(io.out)?.[1]);
+  assert.ok(pid > 0, io.out);
+
+  const started = await api(base, '/api/v1/training/start', { method: 'POST', body: { strategy_name: 'rsi_macd_1h', start_date: '2019-01-01', end_date: '2023-12-31' } });
+  assert.equal(started.status, 200, JSON.stringify(started.body));
+  await waitForStatus(base, started.body.operation_id, ['running'], 30_000);
+  process.kill(pid, 'SIGKILL');
+
+  await waitFor('the exit line', () => /training-1 exited with signal SIGKILL; restarting it/.test(io.out) || undefined, { timeoutMs: 10_000 });
+  await waitFor('the restart line', () => /training-1 restarted, pid \d+/.test(io.out) || undefined, { timeoutMs: 10_000 });
+  const newPid = Number(/training-1 restarted, pid (\d+)/.exec(io.out)?.[1]);
+  assert.notEqual(newPid, pid);
+  // Local timings: the restarted worker re-registers idle and the backend fails the lost operation;
+  // with production timings it would read `running` for minutes.
+  const op = await waitForStatus(base, started.body.operation_id, ['failed', 'completed'], 30_000);
+  assert.equal(op.status, 'failed');
+  assert.match(op.error_message, /training-1/);
+  await waitFor('training-1 available again', async () => {
+    const w = (await api(base, '/api/v1/workers/training-1')).body;
+    return w?.status === 'available' || undefined;
+  }, { timeoutMs: 20_000 });
+
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+});
+
+test('`ktrdr backend`, `ktrdr worker` and `ktrdr up` on a busy port print one clear line, not EADDRINUSE', async (t) => {
+  const port = await freePort();
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(port, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => holder.close(() => r())));
+  const dir = tempDir();
+  t.after(() => dir.remove());
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const env = { ...process.env, KTRDR_DB_PATH: join(dir.path, 'ktrdr.db'), KTRDR_API_URL: 'http://127.0.0.1:9', LOG_LEVEL: 'warn' };
+      const child = execFile(process.execPath, [CLI, ...args], { env, timeout: 30_000 }, (_err, _stdout, stderr) => resolve({ code: child.exitCode, stderr }));
+    });
+  const cases: Array<[string[], RegExp]> = [
+    [['backend', '--port', String(port), '--host', '127.0.0.1'], /another backend running\?\): pick another with --port \(or KTRDR_API_PORT\)/],
+    [['worker', 'backtesting', '--port', String(port)], /another worker running\?\): pick another with --port \(or WORKER_PORT\)/],
+    [['up', '--port', String(port), '--log-dir', join(dir.path, 'logs')], /another backend running\?\): pick another with --port/],
+  ];
+  for (const [args, pattern] of cases) {
+    const { code, stderr } = await run(args);
+    assert.equal(code, 1, `${args[0]}: ${stderr}`);
+    assert.equal(stderr.trim().split('\n').length, 1, `${args[0]} printed one line: ${stderr}`);
+    assert.match(stderr, new RegExp(`^error: port ${port} is already in use `));
+    assert.match(stderr, pattern);
+    assert.doesNotMatch(stderr, /EADDRINUSE/);
+  }
 });

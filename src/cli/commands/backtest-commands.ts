@@ -4,7 +4,7 @@ import type { BacktestStartRequest } from '../backend-client.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import type { CommandContext } from '../command-context.js';
 import { followAndReport } from '../follow-and-report.js';
-import { parseDate, parseNonNegativeNumber, parseNumber } from '../option-parsers.js';
+import { parseDate, parseNonNegativeNumber, parseNumber, parseSymbol } from '../option-parsers.js';
 
 interface BacktestOptions {
   strategy?: string;
@@ -24,7 +24,7 @@ interface BacktestOptions {
 function addBacktestOptions(command: Command): Command {
   return command
     .option('--model <path>', 'trained model to use: STRATEGY/TIMEFRAME_vN under the models directory, or a path (default: the latest model of the strategy)')
-    .option('--symbol <symbol>', "symbol to backtest, e.g. EURUSD (default: the strategy's first symbol)")
+    .option('--symbol <symbol>', "symbol to backtest, e.g. EURUSD (default: the strategy's first symbol)", parseSymbol)
     .option('--timeframe <timeframe>', "bar timeframe, e.g. 1h (default: the strategy's base timeframe)")
     .requiredOption('--start-date <date>', 'first day of the backtest (YYYY-MM-DD)', parseDate)
     .requiredOption('--end-date <date>', 'last day of the backtest (YYYY-MM-DD)', parseDate)
@@ -112,7 +112,12 @@ export function registerBacktestCommands(program: Command, ctx: CommandContext):
       .description('short form of `backtests start`: ktrdr backtest STRATEGY --start-date … --end-date …')
       .argument('<strategy>', 'strategy name'),
   )
-    .addHelpText('after', '\nExample:\n  ktrdr backtest rsi_macd_1h --start-date 2024-01-01 --end-date 2024-06-30 --follow')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  ktrdr backtest rsi_reversion_rules --start-date 2024-01-01 --end-date 2024-06-30 --follow\n' +
+        '  ktrdr backtest rsi_macd_1h --start-date 2024-01-01 --end-date 2024-06-30 --follow   # after: ktrdr train rsi_macd_1h',
+    )
     .action(async (strategy: string, options: BacktestOptions, command: Command) => {
       await startBacktest(ctx, command, strategy, options);
     });

@@ -3,7 +3,7 @@ import { listAvailableData, type AvailableData } from '../../domain/data/data-fi
 import { importOhlcvCsv } from '../../domain/data/import.js';
 import { generateSampleData, type SampleDataFile } from '../../domain/data/sample-data.js';
 import type { CommandContext } from '../command-context.js';
-import { collectList, parseCount, parseDate } from '../option-parsers.js';
+import { collectSymbols, parseCount, parseDate, parseSymbol } from '../option-parsers.js';
 import { formatKeyValues, formatTable, type TableColumn } from '../table.js';
 
 const fileColumns: TableColumn<SampleDataFile>[] = [
@@ -12,13 +12,13 @@ const fileColumns: TableColumn<SampleDataFile>[] = [
   { header: 'BARS', value: (f) => f.rows, align: 'right' },
   { header: 'FIRST', value: (f) => f.first },
   { header: 'LAST', value: (f) => f.last },
-  { header: 'FILE', value: (f) => f.path },
+  { header: 'FILE', value: (f) => f.path, minWidth: 20, elide: 'middle' },
 ];
 
 const availableColumns: TableColumn<AvailableData>[] = [
   { header: 'SYMBOL', value: (d) => d.symbol },
   { header: 'TIMEFRAME', value: (d) => d.timeframe },
-  { header: 'FILE', value: (d) => d.path },
+  { header: 'FILE', value: (d) => d.path, minWidth: 20, elide: 'middle' },
 ];
 
 const DATA_DIR_HELP = 'data directory (default: $KTRDR_DATA_DIR or ./data)';
@@ -46,7 +46,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
     .command('generate')
     .description('write the deterministic synthetic sample data set (1h, 4h, 1d per symbol)')
     .option('--data-dir <dir>', DATA_DIR_HELP)
-    .option('--symbols <list>', 'symbols, comma-separated (default: EURUSD,GBPUSD)', collectList)
+    .option('--symbols <list>', 'symbols, comma-separated (default: EURUSD,GBPUSD)', collectSymbols)
     .option('--start <date>', 'first day (default: 2019-01-01)', parseDate)
     .option('--end <date>', 'last day, inclusive (default: 2024-12-31)', parseDate)
     .option('--seed <n>', 'base random seed (default: 20190101)', parseCount)
@@ -56,14 +56,14 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
       const files = generateSampleData({ dataDir, symbols: o.symbols, start: o.start, end: o.end, seed: o.seed });
       if (ctx.isJson(command)) return ctx.printJson({ data_dir: dataDir, files });
       ctx.print(`Wrote ${files.length} files to ${dataDir}\n`);
-      ctx.print(formatTable(files, fileColumns));
+      ctx.print(formatTable(files, fileColumns, ctx.tableOptions()));
     });
 
   data
     .command('import')
     .description('import an OHLCV CSV (many layouts understood) as {SYMBOL}_{TIMEFRAME}.csv')
     .argument('<file>', 'the CSV file to import')
-    .requiredOption('--symbol <symbol>', 'symbol the bars belong to, e.g. EURUSD')
+    .requiredOption('--symbol <symbol>', 'symbol the bars belong to, e.g. EURUSD (upper-cased)', parseSymbol)
     .requiredOption('--timeframe <timeframe>', 'bar timeframe, e.g. 1h, 4h, 1d')
     .option('--overwrite', 'replace an existing file for that symbol and timeframe')
     .option('--data-dir <dir>', DATA_DIR_HELP)
@@ -90,6 +90,6 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
       const dataDir = ctx.dataDir(o.dataDir);
       const files = listAvailableData(dataDir);
       if (ctx.isJson(command)) return ctx.printJson({ data_dir: dataDir, files });
-      ctx.print(formatTable(files, availableColumns, { emptyText: `No data files in ${dataDir}. Create samples with \`ktrdr data generate\`.` }));
+      ctx.print(formatTable(files, availableColumns, ctx.tableOptions({ emptyText: `No data files in ${dataDir}. Create samples with \`ktrdr data generate\`.` })));
     });
 }

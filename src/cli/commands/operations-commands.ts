@@ -8,29 +8,34 @@ import { parseCount, parseOperationStatus, parsePositiveInteger } from '../optio
 import { describeProgress } from '../progress-renderer.js';
 import { formatKeyValues, formatTable, type TableColumn } from '../table.js';
 
+// On a narrow terminal TYPE goes first (the id starts with it), then CREATED (the id holds the
+// time), WORKER and PROGRESS; SUBJECT is cut before that, the id elided only as a last resort.
 const listColumns: TableColumn<OperationSummary>[] = [
-  { header: 'ID', value: (o) => o.operation_id },
-  { header: 'TYPE', value: (o) => o.operation_type },
-  { header: 'STATUS', value: (o) => o.status },
-  { header: 'PROGRESS', value: (o) => `${(o.progress.percentage ?? 0).toFixed(1)}%`, align: 'right' },
-  { header: 'WORKER', value: (o) => o.worker_id },
-  { header: 'CREATED', value: (o) => formatTimestamp(o.created_at) },
-  { header: 'SUBJECT', value: (o) => describeOperationSubject(o), maxWidth: 60 },
+  { header: 'ID', value: (o) => o.operation_id, minWidth: 24, elide: 'middle' },
+  { header: 'TYPE', value: (o) => o.operation_type, dropRank: 1 },
+  { header: 'STATUS', value: (o) => o.status, colorBy: (o) => o.status },
+  { header: 'PROGRESS', value: (o) => `${(o.progress.percentage ?? 0).toFixed(1)}%`, align: 'right', dropRank: 4 },
+  { header: 'WORKER', value: (o) => o.worker_id, dropRank: 3 },
+  { header: 'CREATED', value: (o) => formatTimestamp(o.created_at), dropRank: 2 },
+  { header: 'SUBJECT', value: (o) => describeOperationSubject(o), maxWidth: 60, minWidth: 20 },
 ];
 
-/** The detail view of one operation (`operations status`). */
-export function formatOperationDetails(op: Operation): string {
+/**
+ * The detail view of one operation (`operations status`). A cancelled operation's message is the
+ * reason it was cancelled, not an error.
+ */
+export function formatOperationDetails(op: Operation, status: (word: string) => string = (w) => w): string {
   return formatKeyValues([
     ['Operation', op.operation_id],
     ['Type', op.operation_type],
-    ['Status', op.status],
+    ['Status', status(op.status)],
     ['Progress', describeProgress(op)],
     ['Worker', op.worker_id],
     ['Subject', describeOperationSubject(op) || undefined],
     ['Created', formatTimestamp(op.created_at)],
     ['Started', formatTimestamp(op.started_at)],
     ['Completed', formatTimestamp(op.completed_at)],
-    ['Error', op.error_message ?? undefined],
+    [op.status === 'cancelled' ? 'Reason' : 'Error', op.error_message ?? undefined],
   ]);
 }
 
@@ -64,7 +69,7 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
         offset: o.offset,
       });
       if (ctx.isJson(command)) return ctx.printJson(list);
-      ctx.print(formatTable(list.data, listColumns, { emptyText: 'No operations.' }));
+      ctx.print(formatTable(list.data, listColumns, ctx.tableOptions({ emptyText: 'No operations.' })));
       if (list.data.length > 0) {
         ctx.print(`${list.data.length} shown of ${list.total_count} (${list.active_count} active)`);
       }
@@ -78,7 +83,7 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
       const reply = await ctx.client(command).getOperation(operationId);
       if (ctx.isJson(command)) return ctx.printJson(reply);
       const op = reply.data;
-      ctx.print(formatOperationDetails(op));
+      ctx.print(formatOperationDetails(op, (w) => ctx.status(w)));
       if (op.status === 'completed' && op.result_summary !== null) ctx.print(`\n${formatCompletionReport(op)}`);
     });
 
@@ -99,7 +104,7 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
     .action(async (operationId: string, o: { reason?: string }, command: Command) => {
       const reply = await ctx.client(command).cancelOperation(operationId, o.reason);
       if (ctx.isJson(command)) return ctx.printJson(reply);
-      ctx.print(`Operation ${reply.data.operation_id} is ${reply.data.status}${reply.data.reason ? ` (${reply.data.reason})` : ''}`);
+      ctx.print(`Operation ${reply.data.operation_id} is ${ctx.status(reply.data.status)}${reply.data.reason ? ` (${reply.data.reason})` : ''}`);
     });
 
   ops

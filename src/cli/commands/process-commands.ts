@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseCount, parsePort } from '../option-parsers.js';
+import { withPortInUseMessage } from '../port-in-use.js';
 
 // The servers are imported lazily: `ktrdr ops` should not load fastify, tfjs or the thread pool.
 
@@ -21,7 +22,7 @@ export function registerProcessCommands(program: Command): void {
     .addHelpText('after', '\nThe token comes from $KTRDR_API_TOKEN or the file $KTRDR_API_TOKEN_FILE (never a flag: flags show in `ps`).\n\nExample:\n  KTRDR_API_TOKEN=$(openssl rand -hex 32) ktrdr backend --host 0.0.0.0 --port 8000')
     .action(async (o: { port?: number; host?: string; insecure?: boolean }) => {
       const { runBackendMain } = await import('../../bin/backend.js');
-      await runBackendMain({ port: o.port, host: o.host, insecure: o.insecure });
+      await withPortInUseMessage('backend', '--port (or KTRDR_API_PORT)', () => runBackendMain({ port: o.port, host: o.host, insecure: o.insecure }));
     });
 
   program
@@ -34,7 +35,7 @@ export function registerProcessCommands(program: Command): void {
     .addHelpText('after', '\nExamples:\n  KTRDR_API_URL=http://localhost:8000 ktrdr worker backtesting --port 5003\n  WORKER_GPU=true ktrdr worker training')
     .action(async (type: string, o: { port?: number; host?: string; insecure?: boolean }) => {
       const { runWorkerMain } = await import('../../bin/worker.js');
-      await runWorkerMain(type, { port: o.port, host: o.host, insecure: o.insecure });
+      await withPortInUseMessage('worker', '--port (or WORKER_PORT)', () => runWorkerMain(type, { port: o.port, host: o.host, insecure: o.insecure }));
     });
 
   program
@@ -44,14 +45,24 @@ export function registerProcessCommands(program: Command): void {
     .option('--training-workers <n>', 'CPU training workers', parseCount, 1)
     .option('--gpu-workers <n>', 'how many of the training workers declare a GPU (WORKER_GPU=true)', parseCount, 0)
     .option('--port <n>', 'backend port', parsePort, 8000)
-    .addHelpText('after', '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080')
-    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number }) => {
+    .option('--log-dir <dir>', "where each child's log goes", '.ktrdr/logs')
+    .option('--restart-workers', 'start a worker again when it crashes (the default)')
+    .option('--no-restart-workers', 'leave a crashed worker down')
+    .addHelpText(
+      'after',
+      '\nLocal health timings: a dead worker is marked unavailable within seconds and removed after 10 s\n' +
+        '(HEALTH_CHECK_* and WORKER_REMOVAL_THRESHOLD_SECONDS in the environment override them).\n' +
+        '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080',
+    )
+    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number; logDir: string; restartWorkers?: boolean }) => {
       const { runLocalClusterMain } = await import('../local-cluster.js');
       await runLocalClusterMain({
         backtestWorkers: o.backtestWorkers,
         trainingWorkers: o.trainingWorkers,
         gpuTrainingWorkers: o.gpuWorkers,
         port: o.port,
+        logDir: o.logDir,
+        restartWorkers: o.restartWorkers !== false,
       });
     });
 

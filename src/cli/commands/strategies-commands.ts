@@ -25,6 +25,7 @@ const columns: TableColumn<StrategyRow>[] = [
       r.config?.description ??
       (r.issues ? `${r.issues.length} issue(s): run \`ktrdr strategies validate ${r.name}\`` : r.error),
     maxWidth: 70,
+    minWidth: 20,
   },
 ];
 
@@ -62,7 +63,7 @@ export function registerStrategiesCommands(program: Command, ctx: CommandContext
           })),
         });
       }
-      ctx.print(formatTable(rows, columns, { emptyText: `No strategy files (*.yaml) in ${dir}.` }));
+      ctx.print(formatTable(rows, columns, ctx.tableOptions({ emptyText: `No strategy files (*.yaml) in ${dir}.` })));
     });
 
   strategies

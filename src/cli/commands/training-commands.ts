@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { TrainingStartRequest } from '../backend-client.js';
 import type { CommandContext } from '../command-context.js';
-import { collectList, parseDate } from '../option-parsers.js';
+import { collectList, collectSymbols, parseDate } from '../option-parsers.js';
 import { reportStart } from './backtest-commands.js';
 
 interface TrainOptions {
@@ -12,19 +12,21 @@ interface TrainOptions {
   endDate?: string;
   preferGpu?: boolean;
   requireGpu?: boolean;
+  force?: boolean;
   follow?: boolean;
   cancelOnInterrupt?: boolean;
 }
 
 function addTrainOptions(command: Command): Command {
   return command
-    .option('--symbol, --symbols <list>', "symbols to train on, comma-separated or repeated (default: the strategy's)", collectList)
+    .option('--symbol, --symbols <list>', "symbols to train on, comma-separated or repeated (default: the strategy's)", collectSymbols)
     .option('--timeframe, --timeframes <list>', "timeframes, comma-separated or repeated (default: the strategy's)", collectList)
     .option('--start-date <date>', 'first day of the training data (YYYY-MM-DD)', parseDate)
     .option('--end-date <date>', 'last day of the training data (YYYY-MM-DD)', parseDate)
     .option('--prefer-gpu', 'prefer a GPU worker, fall back to CPU (the backend default)')
     .option('--no-prefer-gpu', 'do not prefer GPU workers')
     .option('--require-gpu', 'only run on a GPU worker (fails with 503 when none is free)')
+    .option('--force', "train a rules-mode strategy anyway (its backtests use its rules, not the model)")
     .option('--follow', 'follow progress and print each epoch until training ends')
     .option('--cancel-on-interrupt', 'with --follow: Ctrl+C cancels the training without asking');
 }
@@ -37,6 +39,7 @@ async function startTraining(ctx: CommandContext, command: Command, strategy: st
   if (o.endDate !== undefined) request.end_date = o.endDate;
   if (o.preferGpu !== undefined) request.prefer_gpu = o.preferGpu;
   if (o.requireGpu === true) request.require_gpu = true;
+  if (o.force === true) request.force = true;
   const started = await ctx.client(command).startTraining(request);
   await reportStart(ctx, command, 'training', started, o);
 }

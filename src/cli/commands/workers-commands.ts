@@ -16,13 +16,14 @@ export function describeGpu(capabilities: Record<string, unknown>): string | und
   return label ? `yes (${label})` : 'yes';
 }
 
+// On a narrow terminal GPU goes first, then ENDPOINT; the operation id is elided last.
 const workerColumns: TableColumn<WorkerInfo>[] = [
-  { header: 'ID', value: (w) => w.worker_id },
+  { header: 'ID', value: (w) => w.worker_id, minWidth: 16, elide: 'middle' },
   { header: 'TYPE', value: (w) => w.worker_type },
-  { header: 'STATUS', value: (w) => w.status },
-  { header: 'GPU', value: (w) => describeGpu(w.capabilities) },
-  { header: 'ENDPOINT', value: (w) => w.endpoint_url },
-  { header: 'CURRENT OPERATION', value: (w) => w.current_operation_id },
+  { header: 'STATUS', value: (w) => w.status, colorBy: (w) => w.status },
+  { header: 'GPU', value: (w) => describeGpu(w.capabilities), dropRank: 1 },
+  { header: 'ENDPOINT', value: (w) => w.endpoint_url, dropRank: 2 },
+  { header: 'CURRENT OPERATION', value: (w) => w.current_operation_id, minWidth: 20, elide: 'middle' },
 ];
 
 interface HealthRow {
@@ -63,7 +64,13 @@ export function registerWorkersCommands(program: Command, ctx: CommandContext): 
     .action(async (o: { type?: string; status?: string }, command: Command) => {
       const list = await ctx.client(command).listWorkers({ workerType: o.type, status: o.status });
       if (ctx.isJson(command)) return ctx.printJson(list);
-      ctx.print(formatTable(list, workerColumns, { emptyText: 'No workers registered. Start one with `ktrdr worker backtesting` or a whole cluster with `ktrdr up`.' }));
+      ctx.print(
+        formatTable(
+          list,
+          workerColumns,
+          ctx.tableOptions({ emptyText: 'No workers registered. Start one with `ktrdr worker backtesting` or a whole cluster with `ktrdr up`.' }),
+        ),
+      );
     });
 
   workers
@@ -86,7 +93,7 @@ export function registerWorkersCommands(program: Command, ctx: CommandContext): 
         formatKeyValues([
           ['Worker', w.worker_id],
           ['Type', w.worker_type],
-          ['Status', w.status],
+          ['Status', ctx.status(w.status)],
           ['Endpoint', w.endpoint_url],
           ['GPU', describeGpu(w.capabilities)],
           ['Current operation', w.current_operation_id],

@@ -256,12 +256,16 @@ function checkSpacing(series: OhlcvSeries, file: string | undefined): void {
  * Imports a user's OHLCV CSV: parses and validates it with {@link normaliseOhlcvCsv} and writes the
  * canonical `{dataDir}/{SYMBOL}_{TIMEFRAME}.csv` (atomically).
  *
- * @throws DataError `DATA_EXISTS` if the target exists and `overwrite` is not set (checked before
- *   reading), `DATA_NOT_FOUND` if `file` is missing, `DATA_INVALID` / `DATA_EMPTY` for bad content.
+ * @throws DataError `DATA_NOT_FOUND` if `file` is missing (checked first), `DATA_EXISTS` if the
+ *   target exists and `overwrite` is not set (checked before reading), `DATA_INVALID` /
+ *   `DATA_EMPTY` for bad content.
  */
 export function importOhlcvCsv(options: ImportOhlcvCsvOptions): ImportOhlcvCsvResult {
   const { file, symbol, timeframe, dataDir } = options;
   const path = ohlcvPath(dataDir, symbol, timeframe);
+  if (!existsSync(file)) {
+    throw new DataError('DATA_NOT_FOUND', `'${file}' not found: no such file to import`, { file, symbol, timeframe });
+  }
   if (options.overwrite !== true && existsSync(path)) {
     throw new DataError('DATA_EXISTS', `'${path}' already exists; pass overwrite (--overwrite) to replace it`, { file: path, symbol, timeframe });
   }

@@ -6,6 +6,7 @@ import { modelRefOfDir, resolveModelRef } from '../model/model-ref.js';
 import { predictProbabilities } from '../model/predict-probabilities.js';
 import { initTensorflow } from '../model/tf-backend.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
+import { describeDataCoverage } from './data-coverage.js';
 import { firstIndexAtOrAfter, loadStrategyData, StrategyRequestError, strategyForTimeframe } from './strategy-data.js';
 
 export interface StrategyBacktestParams {
@@ -127,6 +128,16 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
       }),
   });
   const summary = summarizeBacktest(result);
+  const coverage = describeDataCoverage({
+    symbol: p.symbol,
+    timeframe: p.timeframe,
+    startDate: p.startDate,
+    endDate: p.endDate,
+    dataFirstMs: base.time[0] as number,
+    dataLastMs: base.time[base.length - 1] as number,
+    usedFirstMs: base.time[startIndex] as number,
+    usedLastMs: base.time[base.length - 1] as number,
+  });
   const info = {
     strategy_name: strategy.name,
     symbol: p.symbol,
@@ -137,6 +148,7 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     model_path: modelPath,
     tf_backend: backend,
     bars: base.length - startIndex,
+    ...coverage,
   };
   const equityTime: string[] = [];
   const equity: number[] = [];

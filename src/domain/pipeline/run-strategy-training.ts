@@ -6,6 +6,7 @@ import { zigzagLabels } from '../labels/zigzag.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
 import { trainModel } from '../training/train-model.js';
 import type { PipelineHooks } from './run-strategy-backtest.js';
+import { describeDataCoverage, type DataCoverage } from './data-coverage.js';
 import { firstIndexAtOrAfter, loadStrategyData, strategyForTimeframe } from './strategy-data.js';
 
 export interface StrategyTrainingParams {
@@ -38,6 +39,7 @@ export async function runStrategyTraining(
   const parts: { values: Float32Array; labels: Uint8Array; rows: number }[] = [];
   let names: readonly string[] = [];
   const hashParts: (ArrayBufferView | string)[] = [];
+  const coverage: DataCoverage[] = [];
   for (const symbol of p.symbols) {
     const { base, features } = loadStrategyData(strategy, { dataDir: p.dataDir, symbol, endDate: p.endDate });
     names = features.names;
@@ -47,6 +49,18 @@ export async function runStrategyTraining(
       if (i < from || i >= labels.length - label_lookahead) labels[i] = MASKED;
     }
     parts.push({ values: features.values, labels, rows: features.rows });
+    coverage.push(
+      describeDataCoverage({
+        symbol,
+        timeframe,
+        startDate: p.startDate,
+        endDate: p.endDate,
+        dataFirstMs: base.time[0] as number,
+        dataLastMs: base.time[base.length - 1] as number,
+        usedFirstMs: base.time[Math.min(from, base.length - 1)] as number,
+        usedLastMs: base.time[base.length - 1] as number,
+      }),
+    );
     hashParts.push(symbol, base.time, base.close);
   }
   const rows = parts.reduce((n, part) => n + part.rows, 0);
@@ -142,6 +156,12 @@ export async function runStrategyTraining(
         baseline_class: test?.baseline_class ?? null,
         split_rows: result.metrics.split_rows,
         duration_s: result.metrics.duration_s,
+        // Symbols are stacked: the range spans them all.
+        data_range: {
+          first_bar: coverage.map((c) => c.data_range.first_bar).sort()[0] ?? null,
+          last_bar: coverage.map((c) => c.data_range.last_bar).sort().at(-1) ?? null,
+        },
+        warnings: coverage.flatMap((c) => c.warnings),
       },
       artifact: { model_path: modelRefOfDir(p.modelsDir, saved.path), metrics: result.metrics, feature_names: names },
     };

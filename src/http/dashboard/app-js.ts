@@ -137,7 +137,7 @@ export const APP_JS = String.raw`(function () {
     });
     parts.push('<line class="axis" x1="' + L + '" x2="' + L + '" y1="' + T + '" y2="' + (H - B) + '"/>');
     parts.push('<line class="axis" x1="' + L + '" x2="' + (W - R) + '" y1="' + (H - B) + '" y2="' + (H - B) + '"/>');
-    series.forEach(function (s, k) {
+    series.forEach(function (s) {
       if (!s.points.length) return;
       var d = s.points.map(function (p, j) { return (j ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1); }).join(' ');
       if (s.area) {
@@ -150,12 +150,19 @@ export const APP_JS = String.raw`(function () {
       if (s.markers) s.points.forEach(function (p) {
         parts.push('<circle cx="' + sx(p[0]).toFixed(1) + '" cy="' + sy(p[1]).toFixed(1) + '" r="2.5" fill="' + s.color + '"/>');
       });
-      if (series.length > 1) {
-        var lx = W - R - 130, ly = T + 4 + k * 16;
-        parts.push('<rect x="' + lx + '" y="' + (ly - 5) + '" width="14" height="3" fill="' + s.color + '"/>');
-        parts.push('<text x="' + (lx + 20) + '" y="' + ly + '" dominant-baseline="middle">' + esc(s.label) + '</text>');
-      }
     });
+    // The legend sits on the title row, right-aligned, above the plot: inside it, it hid the curve.
+    if (series.length > 1) {
+      var entryW = function (s) { return 20 + s.label.length * 7 + 14; };
+      var lx = W - R - series.reduce(function (w, s) { return w + entryW(s); }, 0) + 14;
+      parts.push('<g class="legend">');
+      series.forEach(function (s) {
+        parts.push('<rect x="' + lx + '" y="8" width="14" height="3" fill="' + s.color + '"/>');
+        parts.push('<text x="' + (lx + 20) + '" y="10" dominant-baseline="middle">' + esc(s.label) + '</text>');
+        lx += entryW(s);
+      });
+      parts.push('</g>');
+    }
     parts.push('</svg>');
     return parts.join('');
   }

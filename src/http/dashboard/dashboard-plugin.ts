@@ -3,18 +3,24 @@ import { APP_CSS } from './app-css.js';
 import { APP_JS } from './app-js.js';
 import { INDEX_HTML } from './index-html.js';
 
+/** A small line-chart icon, so browsers stop logging a 404 for `/favicon.ico` on every page. */
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1e3a8a"/>' +
+  '<path d="M5 23 L12 15 L18 19 L27 8" fill="none" stroke="#fbbf24" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+
 /** Static assets of the dashboard: path → [content type, body]. */
 const ASSETS: ReadonlyArray<readonly [string, string, string]> = [
   ['/', 'text/html; charset=utf-8', INDEX_HTML],
   ['/dashboard/app.js', 'text/javascript; charset=utf-8', APP_JS],
   ['/dashboard/app.css', 'text/css; charset=utf-8', APP_CSS],
+  ['/favicon.ico', 'image/svg+xml', FAVICON_SVG],
 ];
 
 /**
- * The web dashboard: `GET /` (the page), `GET /dashboard/app.js` and `GET /dashboard/app.css`.
- * These three routes are public (they hold no data); the script reads the API (`/api/v1`) with
- * a bearer token the user types into its login prompt, kept in sessionStorage (never in the URL).
- * No build step: the assets are string modules.
+ * The web dashboard: `GET /` (the page), `GET /dashboard/app.js`, `GET /dashboard/app.css` and
+ * `GET /favicon.ico` (an SVG). These routes are public (they hold no data); the script reads the
+ * API (`/api/v1`) with a bearer token the user types into its login prompt, kept in
+ * sessionStorage (never in the URL). No build step: the assets are string modules.
  * Register it through `buildApp`'s `plugins` option.
  */
 export const dashboardPlugin: FastifyPluginAsync = async (app) => {

@@ -15,6 +15,7 @@ export const TrainingStartRequest = Type.Object(
     end_date: Type.Optional(Type.String({ pattern: DATE })),
     prefer_gpu: Type.Optional(Type.Boolean({ default: true, description: 'Try GPU workers first (backend only)' })),
     require_gpu: Type.Optional(Type.Boolean({ default: false, description: 'Only GPU workers (backend only)' })),
+    force: Type.Optional(Type.Boolean({ default: false, description: 'Train a rules-mode strategy anyway (its backtests do not use the model)' })),
   },
   { additionalProperties: false },
 );

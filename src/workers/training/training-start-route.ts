@@ -38,10 +38,16 @@ export function trainingStartRoute(settings: TrainingRouteSettings): StartRouteS
       }
       const timeframe = body.timeframes?.[0] ?? strategy.training_data.timeframes.base_timeframe;
       const effective = withTimeframeOr400(strategy, timeframe);
+      if (effective.decisions.mode === 'rules' && body.force !== true) {
+        throw InvalidRequestError.field(
+          'strategy_name',
+          `'${strategy.name}' is a rules-mode strategy: its backtests use its fuzzy rules, not a model, so training it has no effect on them; set decisions.mode: neural, or pass force (--force) to train anyway`,
+        );
+      }
       if (body.start_date !== undefined && body.end_date !== undefined) parseDateRange(body.start_date, body.end_date);
       const symbols = body.symbols ?? [...strategy.training_data.symbols.symbols];
       for (const symbol of symbols) checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
-      const { prefer_gpu, require_gpu, ...payload } = body;
+      const { prefer_gpu, require_gpu, force: _force, ...payload } = body;
       return {
         metadata: {
           symbol: symbols.join(','),
