@@ -6,7 +6,7 @@ import type {
   OperationEnvelope,
   OperationList,
   OperationStatus,
-  StartResponse,
+  SubmitResponse,
   WorkerInfo,
   WorkersHealthSummary,
 } from '../contracts/index.js';
@@ -137,13 +137,13 @@ export class BackendClient {
     return this.#request('GET', `/api/v1/workers/${encodeURIComponent(workerId)}`);
   }
 
-  /** `POST /api/v1/backtests/start`. A 503 (no free backtesting worker) is an ApiError with code NO_WORKERS_AVAILABLE. */
-  startBacktest(request: BacktestStartRequest): Promise<StartResponse> {
+  /** `POST /api/v1/backtests/start`: started on a worker, or queued until one is free (429 QUEUE_FULL when the queue is full). */
+  startBacktest(request: BacktestStartRequest): Promise<SubmitResponse> {
     return this.#request('POST', '/api/v1/backtests/start', request, this.#startTimeoutMs);
   }
 
   /** `POST /api/v1/training/start`. */
-  startTraining(request: TrainingStartRequest): Promise<StartResponse> {
+  startTraining(request: TrainingStartRequest): Promise<SubmitResponse> {
     return this.#request('POST', '/api/v1/training/start', request, this.#startTimeoutMs);
   }
 

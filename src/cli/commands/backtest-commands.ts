@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { StartResponse } from '../../contracts/index.js';
+import type { SubmitResponse } from '../../contracts/index.js';
 import type { BacktestStartRequest } from '../backend-client.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import type { CommandContext } from '../command-context.js';
@@ -61,12 +61,16 @@ export async function reportStart(
   ctx: CommandContext,
   command: Command,
   kind: string,
-  started: StartResponse,
+  started: SubmitResponse,
   follow: { follow?: boolean; cancelOnInterrupt?: boolean },
 ): Promise<void> {
   const json = ctx.isJson(command);
+  const where =
+    started.status === 'queued'
+      ? `Queued ${kind} ${started.operation_id} at position ${started.queue_position ?? '?'}${started.status_detail ? ` (${started.status_detail})` : ''}`
+      : `Started ${kind} ${started.operation_id} on worker ${started.worker_id}`;
   if (follow.follow === true) {
-    if (!json) ctx.print(`Started ${kind} ${started.operation_id} on worker ${started.worker_id}`);
+    if (!json) ctx.print(where);
     await followAndReport(ctx, command, started.operation_id, { cancelOnInterrupt: follow.cancelOnInterrupt });
     return;
   }
@@ -74,10 +78,7 @@ export async function reportStart(
     ctx.printJson(started);
     return;
   }
-  ctx.print(
-    `Started ${kind} ${started.operation_id} on worker ${started.worker_id}\n` +
-      `Follow it with: ktrdr operations follow ${started.operation_id}`,
-  );
+  ctx.print(`${where}\nFollow it with: ktrdr operations follow ${started.operation_id}`);
 }
 
 async function startBacktest(ctx: CommandContext, command: Command, strategy: string | undefined, options: BacktestOptions) {

@@ -6,7 +6,7 @@ import {
   MetricsResponse,
   Operation,
   OperationList,
-  StartResponse,
+  SubmitResponse,
   WorkerInfo,
   WorkersHealthSummary,
   emptyProgress,
@@ -127,7 +127,7 @@ export class FakeBackend {
     });
     const start: Handler = (_r, res) => {
       const [status, body] = this.startReply ?? [500, { detail: 'no start reply scripted', code: 'INTERNAL' }];
-      if (status === 200) assertContract(StartResponse, body, 'start response');
+      if (status === 200) assertContract(SubmitResponse, body, 'start response');
       send(res, status, body);
     };
     this.#route('POST', /^\/api\/v1\/backtests\/start$/, start);

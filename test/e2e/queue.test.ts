@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  api,
+  backtestBody,
+  startFixtureBackend,
+  startFixtureWorker,
+  tempDir,
+  waitFor,
+  waitForWorkers,
+  type Proc,
+} from '../helpers/cluster.js';
+
+function lines(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
+}
+
+interface Op {
+  operation_id: string;
+  status: string;
+  worker_id: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  attempts: { worker_id: string; outcome: string }[];
+}
+
+async function allOps(base: string): Promise<Op[]> {
+  const r = await api(base, '/api/v1/operations?limit=1000');
+  const out: Op[] = [];
+  for (const summary of r.body.data as Op[]) out.push((await api(base, `/api/v1/operations/${summary.operation_id}`)).body.data);
+  return out;
+}
+
+test('10 backtests submitted at once to 2 workers: 10 accepted, 10 completed, 0 failed rows, no idle worker while work waits', async (t) => {
+  const dir = tempDir();
+  // Health rounds every 60 s: only events (completion pushes) can move the queue.
+  const env = { HEALTH_CHECK_INTERVAL_SECONDS: '60', WORKER_HEALTH_SILENCE_SECONDS: '120' };
+  const backend = await startFixtureBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  const workers = [await startFixtureWorker(backend.url, `q1-${process.pid}`, env), await startFixtureWorker(backend.url, `q2-${process.pid}`, env)];
+  t.after(async () => {
+    await Promise.all(workers.map((w) => w.crash()));
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 2);
+  const replies = await Promise.all(
+    Array.from({ length: 10 }, () => api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 4, step_ms: 50 }) })),
+  );
+  assert.deepEqual(replies.map((r) => r.status), Array(10).fill(200), 'every submission accepted');
+  const statuses = replies.map((r) => r.body.status as string);
+  assert.equal(statuses.filter((s) => s === 'started').length, 2);
+  assert.equal(statuses.filter((s) => s === 'queued').length, 8);
+  const positions = replies.filter((r) => r.body.status === 'queued').map((r) => r.body.queue_position as number).sort((a, b) => a - b);
+  assert.ok(positions[0]! >= 1 && positions.at(-1)! <= 8, `positions ${positions.join(',')}`);
+  const ids = replies.map((r) => r.body.operation_id as string);
+  await waitFor('all 10 completed', async () => {
+    const done = await api(backend.url, '/api/v1/operations?status=completed&limit=100');
+    return done.body.total_count === 10 || undefined;
+  }, { timeoutMs: 30_000 });
+  assert.equal((await api(backend.url, '/api/v1/operations?status=failed')).body.total_count, 0, '0 failed rows');
+  assert.equal((await api(backend.url, '/api/v1/operations')).body.total_count, 10, 'no extra rows');
+  const ops = (await allOps(backend.url)).filter((o) => ids.includes(o.operation_id));
+  // Idle gaps: for each worker, time from one op's end to the next op's start, while work was queued.
+  const gaps: number[] = [];
+  for (const w of workers) {
+    const mine = ops.filter((o) => o.worker_id === w.name).sort((a, b) => Date.parse(a.started_at!) - Date.parse(b.started_at!));
+    for (let i = 1; i < mine.length; i++) gaps.push(Date.parse(mine[i]!.started_at!) - Date.parse(mine[i - 1]!.completed_at!));
+  }
+  assert.equal(gaps.length, 8);
+  // Without event-driven dispatch the next job would wait for a 60 s health round.
+  assert.ok(Math.max(...gaps) < 5_000, `idle gaps ${gaps.join(', ')} ms`);
+  t.diagnostic(`idle gaps between jobs (ms): ${gaps.join(', ')}`);
+});
+
+test('mixed ops while workers and the backend are kill -9ed and restarted: every op ends terminal, lost backtests complete elsewhere, queued work survives', async (t) => {
+  const dir = tempDir();
+  const dbPath = join(dir.path, 'ktrdr.db');
+  const env = { ORPHAN_TIMEOUT_SECONDS: '2' };
+  let backend = await startFixtureBackend({ dbPath, env });
+  const port = backend.port;
+  const procs = new Map<string, Proc>();
+  const start = async (name: string) => procs.set(name, await startFixtureWorker(backend.url, `${name}-${process.pid}`, env));
+  t.after(async () => {
+    await Promise.all([...procs.values()].map((p) => p.crash()));
+    await backend.crash();
+    dir.remove();
+  });
+  for (const n of ['c1', 'c2', 'c3']) await start(n);
+  await waitForWorkers(backend.url, 3);
+  const log = join(dir.path, 'runs.log');
+  const N = 40;
+  const ids: string[] = [];
+  const submit = async (i: number) => {
+    const fixture = i % 10 === 9 ? { steps: 1, fail: 'planned failure', run_log: log } : { steps: 3 + (i % 5), step_ms: 60, run_log: log };
+    for (;;) {
+      try {
+        const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody(fixture) });
+        if (r.status === 200) return ids.push(r.body.operation_id);
+      } catch {
+        // backend down for a moment: a real client retries
+      }
+      await new Promise((res) => setTimeout(res, 200));
+    }
+  };
+  // Bounded concurrency: 4 submitters.
+  let next = 0;
+  const submitters = Array.from({ length: 4 }, async () => {
+    while (next < N) await submit(next++);
+  });
+  await new Promise((r) => setTimeout(r, 800));
+  await procs.get('c1')!.crash();
+  await new Promise((r) => setTimeout(r, 500));
+  await backend.crash();
+  await new Promise((r) => setTimeout(r, 300));
+  backend = await startFixtureBackend({ dbPath, port, env });
+  await start('c1');
+  await new Promise((r) => setTimeout(r, 800));
+  await procs.get('c2')!.crash();
+  await start('c2');
+  await Promise.all(submitters);
+  assert.equal(ids.length, N);
+  const settled = await waitFor('every op terminal', async () => {
+    const active = await api(backend.url, '/api/v1/operations?active_only=true');
+    return active.body.total_count === 0 ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 250 });
+  assert.ok(settled);
+  const ops = (await allOps(backend.url)).filter((o) => ids.includes(o.operation_id));
+  assert.equal(ops.length, N);
+  const byStatus = (s: string) => ops.filter((o) => o.status === s);
+  const failed = byStatus('failed');
+  assert.deepEqual(
+    failed.filter((o) => !o.attempts.some((a) => a.outcome === 'failed')).map((o) => o.operation_id),
+    [],
+    'only planned failures fail; a lost backtest is retried',
+  );
+  assert.equal(byStatus('completed').length + failed.length, N);
+  const runs = lines(log);
+  const finished = lines(`${log}.done`);
+  for (const op of byStatus('completed')) {
+    const claimed = op.attempts.filter((a) => ['completed', 'lost', 'failed', 'cancelled', 'running'].includes(a.outcome)).length;
+    const started = runs.filter((l) => l.startsWith(`${op.operation_id} `)).length;
+    assert.ok(started <= claimed, `${op.operation_id} ran ${started}× with ${claimed} claimed attempts`);
+    assert.equal(finished.filter((l) => l.startsWith(`${op.operation_id} `)).length, 1, `${op.operation_id} finished exactly once`);
+  }
+  const retried = byStatus('completed').filter((o) => o.attempts.some((a) => a.outcome === 'lost'));
+  t.diagnostic(`${N} ops: ${byStatus('completed').length} completed (${retried.length} after a lost attempt), ${failed.length} failed (planned)`);
+});
