@@ -1,3 +1,5 @@
+import { explainNoTrades } from '../backtest/backtest-diagnostics.js';
+import { runBenchmarks } from '../backtest/benchmarks.js';
 import { runBacktestEngine } from '../backtest/engine.js';
 import { summarizeBacktest } from '../backtest/result-summary.js';
 import { ruleProbabilities } from '../features/rules.js';
@@ -5,6 +7,7 @@ import { loadModelBundle, resolveLatestBundle } from '../model/model-bundle.js';
 import { predictProbabilities } from '../model/predict-probabilities.js';
 import { initTensorflow } from '../model/tf-backend.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
+import { resolveTrading, type TradingOverrides } from './resolve-trading.js';
 import { firstIndexAtOrAfter, loadStrategyData, StrategyRequestError, strategyForTimeframe } from './strategy-data.js';
 
 export interface StrategyBacktestParams {
@@ -16,8 +19,8 @@ export interface StrategyBacktestParams {
   startDate: string;
   endDate: string;
   initialCapital: number;
-  commission: number;
-  slippage: number;
+  /** Request overrides of the strategy's costs and `trading:` block. */
+  overrides?: TradingOverrides;
   /** Model bundle to use in neural mode; the strategy's latest when omitted. */
   modelPath?: string | undefined;
 }
@@ -87,19 +90,11 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
       `no bars to trade for ${p.symbol} ${p.timeframe} between ${p.startDate} and ${p.endDate} once indicators have warmed up`,
     );
   }
+  const trading = resolveTrading(strategy, p.symbol, p.overrides);
   const result = runBacktestEngine({
     bars: base,
     probabilities,
-    config: {
-      initialCapital: p.initialCapital,
-      commission: p.commission,
-      slippage: p.slippage,
-      confidenceThreshold: strategy.decisions.confidence_threshold,
-      minSignalSeparation: strategy.decisions.filters.min_signal_separation,
-      positionAwareness: strategy.decisions.position_awareness,
-      startIndex,
-      timeframe: p.timeframe,
-    },
+    config: { ...trading.config, initialCapital: p.initialCapital, startIndex, timeframe: p.timeframe },
     isCancelled: hooks.isCancelled,
     onProgress: ({ barsDone, barsTotal, pnl, trades }) =>
       hooks.progress({
@@ -111,6 +106,12 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
       }),
   });
   const summary = summarizeBacktest(result);
+  const benchmarks = runBenchmarks(base, result.config);
+  const equityCurve = summary.equity_curve.map((pt) => {
+    const i = firstIndexAtOrAfter(base.time, pt.time);
+    return { ...pt, benchmark_equity: Math.round((benchmarks.equity[i] as number) * 100) / 100 };
+  });
+  const diagnostics = { ...result.diagnostics, no_trade_reasons: explainNoTrades(result.diagnostics, result.config.confidenceThreshold, result.trades.length) };
   const info = {
     strategy_name: strategy.name,
     symbol: p.symbol,
@@ -121,6 +122,8 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     model_path: modelPath,
     tf_backend: backend,
     bars: base.length - startIndex,
+    costs: trading.costs,
+    trading: trading.trading,
   };
   const equityTime: string[] = [];
   const equity: number[] = [];
@@ -128,8 +131,17 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     equityTime.push(new Date(result.time[i] as number).toISOString());
     equity.push(Math.round((result.equity[i] as number) * 100) / 100);
   }
+  const benchmarkEquity: number[] = [];
+  for (let i = startIndex; i < result.equity.length; i++) benchmarkEquity.push(Math.round((benchmarks.equity[i] as number) * 100) / 100);
   return {
-    summary: { ...info, ...summary },
-    artifact: { ...info, metrics: summary.metrics, trades: result.trades, equity_curve: { time: equityTime, equity } },
+    summary: { ...info, ...summary, equity_curve: equityCurve, benchmarks: benchmarks.figures, diagnostics },
+    artifact: {
+      ...info,
+      metrics: summary.metrics,
+      benchmarks: benchmarks.figures,
+      diagnostics,
+      trades: result.trades,
+      equity_curve: { time: equityTime, equity, benchmark_equity: benchmarkEquity },
+    },
   };
 }

@@ -10,8 +10,18 @@ export const BacktestStartRequest = Type.Object({
   start_date: Type.String({ pattern: DATE, description: 'ISO date, e.g. 2024-01-01' }),
   end_date: Type.String({ pattern: DATE, description: 'ISO date, inclusive' }),
   initial_capital: Type.Number({ exclusiveMinimum: 0, default: 100000 }),
-  commission: Type.Number({ minimum: 0, maximum: 0.1, default: 0.001 }),
-  slippage: Type.Number({ minimum: 0, maximum: 0.1, default: 0.0005 }),
+  commission: Type.Optional(Type.Number({ minimum: 0, maximum: 0.1, description: "Commission per fill as a fraction of the notional (0.0001 = 1 bp); default: the strategy's trading.costs, else the asset-class default" })),
+  slippage: Type.Optional(Type.Number({ minimum: 0, maximum: 0.1, description: "Slippage per fill as a fraction of the price; replaces the strategy's bps/pips slippage" })),
+  fee_per_trade: Type.Optional(Type.Number({ minimum: 0, description: 'Fixed fee per fill in account currency' })),
+  allow_short: Type.Optional(Type.Boolean({ description: "Whether SELL may open a short; default: the strategy's trading.allow_short (false)" })),
+  on_opposite_signal: Type.Optional(Type.Union([Type.Literal('close'), Type.Literal('reverse')], { description: "Default: the strategy's trading.on_opposite_signal (close)" })),
+  position_size: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Fraction of equity per position' })),
+  position_units: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Fixed units per position (wins over position_size)' })),
+  min_signal_separation: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 0 }), Type.String({ pattern: '^([0-9]+\\s*bars?|[0-9]+[mhdw])$' })], {
+      description: "Bars (6 or '6 bars') or a duration since the last fill ('4h')",
+    }),
+  ),
   model_path: Type.Optional(Type.String({ minLength: 1, description: "Model bundle; the strategy's latest when omitted" })),
 });
 export type BacktestStartRequest = Static<typeof BacktestStartRequest>;

@@ -48,7 +48,7 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
           timeframe,
           start_date: new Date(start).toISOString().slice(0, 10),
           end_date: new Date(end).toISOString().slice(0, 10),
-          parameters: { strategy_name: body.strategy_name, initial_capital: body.initial_capital, commission: body.commission, slippage: body.slippage, model_path: modelPath ?? null, mode: effective.decisions.mode },
+          parameters: { strategy_name: body.strategy_name, initial_capital: body.initial_capital, commission: body.commission ?? null, slippage: body.slippage ?? null, allow_short: body.allow_short ?? effective.trading.allow_short, on_opposite_signal: body.on_opposite_signal ?? effective.trading.on_opposite_signal, model_path: modelPath ?? null, mode: effective.decisions.mode },
         },
         payload,
       };
