@@ -2,6 +2,7 @@ import { explainNoTrades } from '../backtest/backtest-diagnostics.js';
 import { runBenchmarks } from '../backtest/benchmarks.js';
 import { runBacktestEngine } from '../backtest/engine.js';
 import { summarizeBacktest } from '../backtest/result-summary.js';
+import { ohlcvQualityWarnings } from '../data/data-quality.js';
 import { ruleProbabilities } from '../features/rules.js';
 import { loadModelBundle, resolveLatestBundle } from '../model/model-bundle.js';
 import { predictProbabilities } from '../model/predict-probabilities.js';
@@ -111,7 +112,11 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     const i = firstIndexAtOrAfter(base.time, pt.time);
     return { ...pt, benchmark_equity: Math.round((benchmarks.equity[i] as number) * 100) / 100 };
   });
-  const diagnostics = { ...result.diagnostics, no_trade_reasons: explainNoTrades(result.diagnostics, result.config.confidenceThreshold, result.trades.length) };
+  const diagnostics = {
+    ...result.diagnostics,
+    data_warnings: ohlcvQualityWarnings(base, { start: startIndex }),
+    no_trade_reasons: explainNoTrades(result.diagnostics, result.config.confidenceThreshold, result.trades.length),
+  };
   const info = {
     strategy_name: strategy.name,
     symbol: p.symbol,
