@@ -140,6 +140,8 @@ export interface TrainingConfig {
   };
   /** Chronological split fractions, summing to 1. @defaultValue { train: 0.7, validation: 0.15, test: 0.15 } */
   readonly data_split: { readonly train: number; readonly validation: number; readonly test: number };
+  /** Seed of weight initialisation, shuffling and dropout: the same seed and data give the same model. @defaultValue 42 */
+  readonly seed?: number;
   /** Stop when validation loss has not improved by `min_delta` for `patience` epochs; absent = never. */
   readonly early_stopping?: { readonly patience: number; readonly min_delta: number };
 }
