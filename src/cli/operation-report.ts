@@ -1,5 +1,6 @@
 import type { MetricRecord, Operation, OperationSummary } from '../contracts/index.js';
 import { asNumber, formatAmount, formatCount, formatFixed, formatPercent } from './format.js';
+import { formatBacktestContext, formatModelEvaluation, MODEL_EVALUATION_KEYS } from './research-report.js';
 import { formatKeyValues, formatTable, type TableColumn } from './table.js';
 
 type Json = Record<string, unknown>;
@@ -106,7 +107,7 @@ export function formatBacktestReport(op: Operation): string {
   const table = formatBacktestMetricsTable(op.result_summary);
   const head = `Backtest ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n`;
   if (table === '') return `${head}(the result has no metrics; see \`ktrdr operations results ${op.operation_id}\`)\n`;
-  return `${head}\n${table}`;
+  return `${head}\n${table}${formatBacktestContext(op.result_summary)}`;
 }
 
 const EPOCH_KEYS = ['epoch', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'duration_s'];
@@ -209,9 +210,9 @@ export function formatTrainingReport(op: Operation, epochs: readonly MetricRecor
   const modelPath = rs['model_path'];
   if (typeof modelPath === 'string') pairs.push(['Model', modelPath]);
   for (const [k, v] of Object.entries(rs)) {
-    if (!SHOWN_TRAINING_KEYS.has(k)) pairs.push([k, scalarText(v)]);
+    if (!SHOWN_TRAINING_KEYS.has(k) && !MODEL_EVALUATION_KEYS.has(k)) pairs.push([k, scalarText(v)]);
   }
-  return out + formatKeyValues(pairs);
+  return out + formatKeyValues(pairs) + formatModelEvaluation(rs);
 }
 
 /** Report of any other completed operation: its scalar result fields. */
