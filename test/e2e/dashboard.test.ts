@@ -89,6 +89,11 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
     assert.match((await page.textContent('#trades')) ?? '', /No trade/);
   }
   assert.equal(await page.locator('#cancel-button').count(), 0, 'no cancel button on a completed operation');
+  // Issue 10: costs and semantics, benchmarks side by side, signal diagnostics, benchmark overlay.
+  await page.locator('#backtest-costs', { hasText: 'long-only' }).waitFor();
+  assert.equal(await page.locator('#benchmarks tbody tr').count(), 3);
+  await page.locator('#signal-diagnostics', { hasText: 'Executed' }).waitFor();
+  assert.equal(await page.locator('#equity-chart path.series').count(), 2, 'equity and buy-and-hold');
 
   mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-backtest.png'), fullPage: true });

@@ -248,12 +248,61 @@ export const APP_JS = String.raw`(function () {
     });
     var trades = Array.isArray(rs.trades) ? rs.trades : [];
     return '<section class="card"><h2>Equity</h2>' +
-      lineChart('equity-chart', [{ label: 'Equity', color: '#2563eb', points: eq }], { height: 300, yFmt: function (v) { return fmtNum(v, 0); }, xFmt: fmtDate }) +
+      lineChart('equity-chart', [{ label: 'Equity', color: '#2563eb', points: eq }].concat(benchmarkSeries(curve)), { height: 300, yFmt: function (v) { return fmtNum(v, 0); }, xFmt: fmtDate }) +
       lineChart('drawdown-chart', [{ label: 'Drawdown', color: '#dc2626', points: dd, area: true }],
         { height: 160, title: 'Drawdown', yZero: true, yFmt: function (v) { return v.toFixed(1) + ' %'; }, xFmt: fmtDate }) +
       '</section><div class="grid-result"><section class="card"><h2>Metrics</h2>' + metricsTable(rs.metrics || {}) + '</section>' +
       '<section class="card"><h2>Trades <span class="muted">(' + fmtNum(isNum(rs.trade_count) ? rs.trade_count : trades.length, 0) + ')</span></h2>' +
-      tradesTable(trades, rs.trade_count) + '</section></div>';
+      tradesTable(trades, rs.trade_count) + '</section></div>' + backtestContextSection(rs);
+  }
+  // Issue 10: benchmark overlay, costs, position semantics, benchmarks and signal diagnostics.
+  function benchmarkSeries(curve) {
+    var pts = [];
+    curve.forEach(function (p) { var t = toMs(p.time); if (t != null && isNum(p.benchmark_equity)) pts.push([t, p.benchmark_equity]); });
+    return pts.length ? [{ label: 'Buy & hold (same size, costs)', color: '#9ca3af', points: pts }] : [];
+  }
+  function backtestContextSection(rs) {
+    var out = '';
+    var c = rs.costs, t = rs.trading, b = rs.benchmarks, d = rs.diagnostics, m = rs.metrics || {};
+    if (c && typeof c === 'object' && t && typeof t === 'object') {
+      var size = t.position_size && isNum(t.position_size.units) ? fmtNum(t.position_size.units, 2) + ' units' : t.position_size ? fmtPct(t.position_size.fraction) + ' of equity' : '–';
+      var sep = t.min_signal_separation ? (isNum(t.min_signal_separation.bars) ? t.min_signal_separation.bars + ' bars' : esc(t.min_signal_separation.duration) + ' since last fill') : '–';
+      out += '<section class="card"><h2>Costs and positions</h2><table id="backtest-costs" class="kv">' +
+        kvRow('Asset class', esc(c.asset_class) + (c.sources && c.sources.commission === 'default' ? ' (default costs)' : '')) +
+        kvRow('Commission per fill', fmtFixed(c.commission_bps, 2) + ' bps') +
+        kvRow('Slippage per fill', fmtFixed(c.slippage_bps, 2) + ' bps + ' + fmtFixed(c.slippage_pips, 2) + ' pip') +
+        kvRow('Fee per fill', fmtFixed(c.fee_per_trade, 2)) +
+        kvRow('Positions', (t.allow_short ? 'long/short' : 'long-only') + ', opposite signal ' + esc(t.on_opposite_signal)) +
+        kvRow('Size', size) + kvRow('Signal separation', sep) + '</table></section>';
+    }
+    if (b && typeof b === 'object') {
+      var rows = [['Strategy', m], ['Buy & hold (same size, costs)', b.buy_and_hold || {}], ['Buy & hold (100 %, costs)', b.buy_and_hold_full || {}]];
+      out += '<section class="card"><h2>Compared with buy &amp; hold</h2>' + table('benchmarks', [{ label: '' }, { label: 'Return', num: true }, { label: 'Sharpe', num: true }, { label: 'Max DD', num: true }],
+        rows.map(function (r) { return '<tr>' + td(esc(r[0])) + td(fmtPct(r[1].total_return_pct), 'num ' + signClass(r[1].total_return_pct)) + td(fmtFixed(r[1].sharpe_ratio, 2), 'num') + td(fmtPct(r[1].max_drawdown_pct), 'num') + '</tr>'; }), '') + '</section>';
+    }
+    if (d && typeof d === 'object') {
+      var notes = (d.no_trade_reasons || []).map(function (x) { return '<li>No trades: ' + esc(x) + '</li>'; }).concat((d.data_warnings || []).map(function (x) { return '<li>Data: ' + esc(x) + '</li>'; }));
+      out += '<section class="card"><h2>Signals</h2><table id="signal-diagnostics" class="kv">' +
+        kvRow('Raw BUY / HOLD / SELL', fmtNum(d.raw_buy, 0) + ' / ' + fmtNum(d.raw_hold, 0) + ' / ' + fmtNum(d.raw_sell, 0) + ' of ' + fmtNum(d.decision_bars, 0) + ' bars') +
+        kvRow('Below threshold', fmtNum(d.below_threshold, 0)) + kvRow('Already in position', fmtNum(d.already_in_position, 0)) +
+        kvRow('Shorts not allowed', fmtNum(d.short_not_allowed, 0)) + kvRow('By separation', fmtNum(d.by_separation, 0)) +
+        kvRow('No capital', fmtNum(d.no_capital, 0)) + kvRow('Executed', fmtNum(d.executed, 0)) + kvRow('Liquidations', fmtNum(d.liquidations, 0)) +
+        kvRow('Highest BUY / SELL probability', fmtFixed(d.max_buy_probability, 3) + ' / ' + fmtFixed(d.max_sell_probability, 3)) + '</table>' +
+        (notes.length ? '<ul class="warnings">' + notes.join('') + '</ul>' : '') + '</section>';
+    }
+    return out;
+  }
+  // Issue 10: test-set evaluation of a training run (per-class precision/recall, confusion matrix).
+  function evaluationSection(rs) {
+    if (!rs || !Array.isArray(rs.test_per_class)) return '';
+    var labels = ['BUY', 'HOLD', 'SELL'];
+    var perClass = table('per-class', [{ label: 'Class' }, { label: 'Precision', num: true }, { label: 'Recall', num: true }, { label: 'F1', num: true }, { label: 'Support', num: true }],
+      rs.test_per_class.map(function (c) { return '<tr>' + td(esc(c.label)) + td(fmtPct(c.precision), 'num') + td(fmtPct(c.recall), 'num') + td(fmtFixed(c.f1, 3), 'num') + td(fmtNum(c.support, 0), 'num') + '</tr>'; }), '');
+    var cm = Array.isArray(rs.test_confusion_matrix) ? table('confusion-matrix', [{ label: 'actual \\ predicted' }].concat(labels.map(function (l) { return { label: l, num: true }; })),
+      rs.test_confusion_matrix.map(function (row, i) { return '<tr>' + td(esc(labels[i])) + row.map(function (v) { return td(fmtNum(v, 0), 'num'); }).join('') + '</tr>'; }), '') : '';
+    return '<section class="card"><h2>Test-set evaluation</h2><p class="muted">Balanced accuracy ' + fmtPct(rs.test_balanced_accuracy) + ' (chance 33.33 %), macro-F1 ' + fmtFixed(rs.test_macro_f1, 3) +
+      ', kappa ' + fmtFixed(rs.test_cohen_kappa, 3) + '; always ' + esc(rs.train_majority_class) + ' (training majority) scores ' + fmtPct(rs.train_majority_accuracy) + ', chance ' + fmtPct(rs.chance_accuracy) + '.</p>' +
+      perClass + cm + '</section>';
   }
   function trainingSection(op, epochs) {
     var rows = epochs.filter(function (e) { return e && isNum(e.epoch); });
@@ -281,7 +330,7 @@ export const APP_JS = String.raw`(function () {
         return '<tr>' + td(esc(humanize(k))) + td(shown) + '</tr>';
       }).join('') + '</table></section>';
     }
-    return summary + '<section class="card"><h2>Training</h2>' + charts + '<h3>Epochs</h3><div class="scroll">' + table1 + '</div></section>';
+    return summary + evaluationSection(rs) + '<section class="card"><h2>Training</h2>' + charts + '<h3>Epochs</h3><div class="scroll">' + table1 + '</div></section>';
   }
   function kvRow(k, v) { return '<tr>' + td(esc(k)) + td(v) + '</tr>'; }
   function renderOperation(op, epochs) {
