@@ -12,6 +12,10 @@ export const backtestJob = defineJob({
     timeframe: p.timeframe ?? null,
     start_date: p.start_date,
     end_date: p.end_date,
-    parameters: { ...p },
+    // The uploaded YAML can be large: the operation record keeps its name, not the text.
+    parameters: (({ strategy_yaml, ...rest }) =>
+      strategy_yaml === undefined
+        ? rest
+        : { ...rest, strategy_name: /^name:\s*["']?([A-Za-z0-9_.-]+)/m.exec(strategy_yaml)?.[1] ?? null, strategy_source: 'strategy_yaml' })(p),
   }),
 });

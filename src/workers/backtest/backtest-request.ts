@@ -4,7 +4,8 @@ const DATE = '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$';
 
 /** `POST /backtests/start` body, the same on the backend and on a backtest worker. */
 export const BacktestStartRequest = Type.Object({
-  strategy_name: Type.String({ minLength: 1, description: 'Strategy name (strategies/{name}.yaml) or path' }),
+  strategy_name: Type.Optional(Type.String({ minLength: 1, description: 'Strategy name (strategies/{name}.yaml) or path (or give strategy_yaml)' })),
+  strategy_yaml: Type.Optional(Type.String({ minLength: 1, maxLength: 200_000, description: 'The strategy itself, as YAML text (what `ktrdr backtest ./my.yaml` uploads)' })),
   symbol: Type.Optional(Type.String({ minLength: 1, description: "Defaults to the strategy's first symbol" })),
   timeframe: Type.Optional(Type.String({ pattern: '^[0-9]+[mhdwM]$', description: "Defaults to the strategy's base timeframe" })),
   start_date: Type.String({ pattern: DATE, description: 'ISO date, e.g. 2024-01-01' }),

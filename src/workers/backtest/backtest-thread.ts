@@ -2,11 +2,15 @@
 import type { JobOutput, ThreadJobContext } from '../../worker-kit/job.js';
 import { runStrategyBacktest } from '../../domain/pipeline/run-strategy-backtest.js';
 import { loadStrategy } from '../../domain/strategy/load-strategy.js';
+import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { BacktestStartRequest } from './backtest-request.js';
 
 export async function run(params: BacktestStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
   const s = ctx.settings as { dataDir: string; modelsDir: string; strategiesDir: string };
-  const strategy = loadStrategy(params.strategy_name, s.strategiesDir);
+  const strategy =
+    params.strategy_yaml !== undefined
+      ? parseStrategyYaml(params.strategy_yaml, 'strategy_yaml')
+      : loadStrategy(params.strategy_name ?? '', s.strategiesDir);
   const out = await runStrategyBacktest(
     {
       strategy,
