@@ -93,7 +93,10 @@ export function formatBacktestContext(rs: unknown): string {
     const semantics = isRecord(t)
       ? `${t['allow_short'] === true ? 'long/short' : 'long-only'}, opposite signal ${String(t['on_opposite_signal'])}, size ${sizeText(t['position_size']) ?? '?'}, separation ${separationText(t['min_signal_separation']) ?? '?'}`
       : undefined;
-    out += `\n${formatKeyValues([['Costs', costs], ['Positions', semantics]])}`;
+    const model = isRecord(rs['model'])
+      ? `${String(rs['model']['version'])}, trained on ${String(rs['model']['trained_from'] ?? '…')} → ${String(rs['model']['trained_to'] ?? 'the end of the data')}: this run is ${rs['model']['out_of_sample'] === true ? 'OUT of sample' : 'IN sample (overlaps the training data)'}`
+      : undefined;
+    out += `\n${formatKeyValues([['Costs', costs], ['Positions', semantics], ['Model', model]])}`;
   }
   const b = rs['benchmarks'];
   const m = rs['metrics'];

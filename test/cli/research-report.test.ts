@@ -30,11 +30,13 @@ test('backtest context: costs, semantics, benchmarks side by side, diagnostics a
     metrics: { total_return_pct: 0, sharpe_ratio: 0, max_drawdown_pct: 0 },
     costs: { asset_class: 'fx', commission_bps: 0.3, slippage_bps: 0, slippage_pips: 0.5, fee_per_trade: 0, sources: { commission: 'default' } },
     trading: { allow_short: false, on_opposite_signal: 'close', position_size: { fraction: 0.25 }, min_signal_separation: { duration: '4h' } },
+    model: { version: 'rsi_macd_1h/1h_v3', trained_from: '2019-01-01', trained_to: '2023-12-31', out_of_sample: true },
     benchmarks: { buy_and_hold: { total_return_pct: 0.05, sharpe_ratio: 0.4, max_drawdown_pct: 0.1 }, buy_and_hold_full: { total_return_pct: 0.2, sharpe_ratio: 0.4, max_drawdown_pct: 0.35 } },
     diagnostics: { decision_bars: 10, raw_buy: 2, raw_sell: 1, raw_hold: 7, executed: 0, below_threshold: 3, no_trade_reasons: ['3 BUY/SELL signals were below the confidence threshold 0.6'] },
   });
   assert.match(text, /Costs: +commission 0\.30 bps, slippage 0\.5 pip per fill \(fx defaults\)/);
   assert.match(text, /Positions: +long-only, opposite signal close, size 25\.00% of equity, separation 4h since the last fill/);
+  assert.match(text, /Model: +rsi_macd_1h\/1h_v3, trained on 2019-01-01 → 2023-12-31: this run is OUT of sample/);
   assert.match(text, /Buy & hold \(100 %, costs\) +20\.00% +0\.40 +35\.00%/);
   assert.match(text, /No trades: 3 BUY\/SELL signals were below the confidence threshold 0\.6/);
   assert.equal(formatBacktestContext({ metrics: {} }), '');

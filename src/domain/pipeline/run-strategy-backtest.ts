@@ -64,6 +64,7 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
   let probabilities: Float32Array;
   let modelPath: string | null = null;
   let backend: string | null = null;
+  let model: Record<string, unknown> | null = null;
   if (strategy.decisions.mode === 'rules') {
     probabilities = ruleProbabilities(strategy, features);
   } else {
@@ -82,6 +83,15 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     hooks.progress({ percentage: 8, current_step: 'Running model inference' });
     probabilities = predictProbabilities(runtime.tf, bundle, features.values, features.rows, features.cols);
     bundle.model.dispose();
+    // Out of sample = the backtest starts after the last bar the model was trained on; a model
+    // trained without an end date saw all the data, so no window of it is out of sample.
+    const trainedTo = typeof bundle.metadata.end_date === 'string' ? bundle.metadata.end_date : null;
+    model = {
+      version: `${bundle.metadata.strategy_name}/${bundle.metadata.timeframe}_v${bundle.version}`,
+      trained_from: typeof bundle.metadata.start_date === 'string' ? bundle.metadata.start_date : null,
+      trained_to: trainedTo,
+      out_of_sample: trainedTo !== null && Date.parse(p.startDate) > Date.parse(trainedTo),
+    };
   }
 
   const startIndex = Math.max(features.validFrom, firstIndexAtOrAfter(base.time, p.startDate));
@@ -125,6 +135,7 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     end_date: p.endDate,
     mode: strategy.decisions.mode,
     model_path: modelPath,
+    model,
     tf_backend: backend,
     bars: base.length - startIndex,
     costs: trading.costs,

@@ -273,7 +273,9 @@ export const APP_JS = String.raw`(function () {
         kvRow('Slippage per fill', fmtFixed(c.slippage_bps, 2) + ' bps + ' + fmtFixed(c.slippage_pips, 2) + ' pip') +
         kvRow('Fee per fill', fmtFixed(c.fee_per_trade, 2)) +
         kvRow('Positions', (t.allow_short ? 'long/short' : 'long-only') + ', opposite signal ' + esc(t.on_opposite_signal)) +
-        kvRow('Size', size) + kvRow('Signal separation', sep) + '</table></section>';
+        kvRow('Size', size) + kvRow('Signal separation', sep) +
+        (rs.model && typeof rs.model === 'object' ? kvRow('Model', esc(rs.model.version) + ', trained ' + esc(rs.model.trained_from || '…') + ' → ' + esc(rs.model.trained_to || 'end of data') +
+          (rs.model.out_of_sample ? ' (this run is out of sample)' : ' (this run overlaps the training data)')) : '') + '</table></section>';
     }
     if (b && typeof b === 'object') {
       var rows = [['Strategy', m], ['Buy & hold (same size, costs)', b.buy_and_hold || {}], ['Buy & hold (100 %, costs)', b.buy_and_hold_full || {}]];
