@@ -94,6 +94,8 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
   assert.equal(await page.locator('#benchmarks tbody tr').count(), 3);
   await page.locator('#signal-diagnostics', { hasText: 'Executed' }).waitFor();
   assert.equal(await page.locator('#equity-chart path.series').count(), 2, 'equity and buy-and-hold');
+  await page.waitForSelector('#price-chart path.series');
+  assert.equal(await page.locator('#price-chart path.trade-marker').count(), 2 * summary.trades.length);
 
   mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-backtest.png'), fullPage: true });

@@ -120,7 +120,7 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
   const benchmarks = runBenchmarks(base, result.config);
   const equityCurve = summary.equity_curve.map((pt) => {
     const i = firstIndexAtOrAfter(base.time, pt.time);
-    return { ...pt, benchmark_equity: Math.round((benchmarks.equity[i] as number) * 100) / 100 };
+    return { ...pt, benchmark_equity: Math.round((benchmarks.equity[i] as number) * 100) / 100, close: base.close[i] as number };
   });
   const diagnostics = {
     ...result.diagnostics,

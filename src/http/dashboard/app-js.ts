@@ -253,13 +253,50 @@ export const APP_JS = String.raw`(function () {
         { height: 160, title: 'Drawdown', yZero: true, yFmt: function (v) { return v.toFixed(1) + ' %'; }, xFmt: fmtDate }) +
       '</section><div class="grid-result"><section class="card"><h2>Metrics</h2>' + metricsTable(rs.metrics || {}) + '</section>' +
       '<section class="card"><h2>Trades <span class="muted">(' + fmtNum(isNum(rs.trade_count) ? rs.trade_count : trades.length, 0) + ')</span></h2>' +
-      tradesTable(trades, rs.trade_count) + '</section></div>' + backtestContextSection(rs);
+      tradesTable(trades, rs.trade_count) + '</section></div>' + priceSection(curve, trades) + backtestContextSection(rs);
   }
   // Issue 10: benchmark overlay, costs, position semantics, benchmarks and signal diagnostics.
   function benchmarkSeries(curve) {
     var pts = [];
     curve.forEach(function (p) { var t = toMs(p.time); if (t != null && isNum(p.benchmark_equity)) pts.push([t, p.benchmark_equity]); });
-    return pts.length ? [{ label: 'Buy & hold (same size, costs)', color: '#9ca3af', points: pts }] : [];
+    return pts.length ? [{ label: 'Buy & hold', color: '#9ca3af', points: pts }] : [];
+  }
+  // Price (close at each equity point) with the listed trades' entries (▲) and exits (▼).
+  function priceSection(curve, trades) {
+    var pts = [];
+    curve.forEach(function (p) { var t = toMs(p.time); if (t != null && isNum(p.close)) pts.push([t, p.close]); });
+    if (pts.length < 2) return '';
+    var W = 960, H = 300, L = 70, R = 16, T = 22, B = 26;
+    var x0 = pts[0][0], x1 = pts[pts.length - 1][0], y0 = Infinity, y1 = -Infinity;
+    var marks = [];
+    trades.forEach(function (tr) {
+      [[tr.entry_time, tr.entry_price, 'entry'], [tr.exit_time, tr.exit_price, 'exit']].forEach(function (m) {
+        var t = toMs(m[0]);
+        if (t != null && t > x1) t = x1; // the end-of-data exit is at the last bar's close
+        if (t != null && isNum(m[1]) && t >= x0) marks.push([t, m[1], m[2], tr.side]);
+      });
+    });
+    pts.concat(marks).forEach(function (p) { if (p[1] < y0) y0 = p[1]; if (p[1] > y1) y1 = p[1]; });
+    var pad = (y1 - y0) * 0.05 || 1; y0 -= pad; y1 += pad;
+    function sx(x) { return L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R); }
+    function sy(y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); }
+    var out = ['<svg id="price-chart" class="chart" viewBox="0 0 ' + W + ' ' + H + '" role="img" aria-label="Price">'];
+    niceTicks(y0, y1, 5).forEach(function (v) {
+      var y = sy(v).toFixed(1);
+      out.push('<line class="grid" x1="' + L + '" x2="' + (W - R) + '" y1="' + y + '" y2="' + y + '"/><text x="' + (L - 6) + '" y="' + y + '" text-anchor="end" dominant-baseline="middle">' + esc(fmtNum(v, 4)) + '</text>');
+    });
+    for (var i = 0; i <= 5; i++) {
+      var xv = x0 + ((x1 - x0) * i) / 5;
+      out.push('<text x="' + sx(xv).toFixed(1) + '" y="' + (H - 8) + '" text-anchor="' + (i === 0 ? 'start' : i === 5 ? 'end' : 'middle') + '">' + esc(fmtDate(xv)) + '</text>');
+    }
+    out.push('<path class="series" data-series="Close" d="' + pts.map(function (p, j) { return (j ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1); }).join(' ') + '" fill="none" stroke="#6b7280" stroke-width="1.2"/>');
+    marks.forEach(function (m) {
+      var x = sx(m[0]), y = sy(m[1]), up = (m[2] === 'entry') === (m[3] !== 'short');
+      var d = up ? 'M' + x.toFixed(1) + ' ' + (y - 1).toFixed(1) + ' l-5 9 h10 z' : 'M' + x.toFixed(1) + ' ' + (y + 1).toFixed(1) + ' l-5 -9 h10 z';
+      out.push('<path class="trade-marker ' + m[2] + '" d="' + d + '" fill="' + (m[2] === 'entry' ? '#16a34a' : '#dc2626') + '"><title>' + esc(m[2] + ' ' + m[3] + ' ' + fmtNum(m[1], 5)) + '</title></path>');
+    });
+    out.push('</svg>');
+    return '<section class="card"><h2>Price and trades <span class="muted">(▲ buy, ▼ sell; the listed trades)</span></h2>' + out.join('') + '</section>';
   }
   function backtestContextSection(rs) {
     var out = '';
