@@ -32,3 +32,16 @@ test('exactly one of strategy_name and strategy_yaml; an invalid YAML is a 400 n
   assert.match(await issue({ strategy_name: 'rsi_reversion_rules', strategy_yaml: 'name: x' }), /give exactly one/);
   assert.match(await issue({ strategy_yaml: 'name: x\ntrading: { allow_short: maybe }\n' }), /strategy_yaml: trading\.allow_short: expected true or false/);
 });
+
+test('the operation records the model version next to the model path', async (t) => {
+  const { mkdirSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-mv-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bundle = join(dir, 'rsi_macd_1h', '1h_v7');
+  mkdirSync(bundle, { recursive: true });
+  const neural = await route.prepare({ strategy_name: 'rsi_macd_1h', model_path: bundle, ...dates, initial_capital: 100_000 } as never);
+  assert.equal((neural.metadata.parameters as Record<string, unknown>)['model_version'], 'rsi_macd_1h/1h_v7');
+  const rules = await route.prepare({ strategy_name: 'rsi_reversion_rules', ...dates, initial_capital: 100_000 } as never);
+  assert.equal((rules.metadata.parameters as Record<string, unknown>)['model_version'], null);
+});

@@ -48,10 +48,16 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
           timeframe,
           start_date: new Date(start).toISOString().slice(0, 10),
           end_date: new Date(end).toISOString().slice(0, 10),
-          parameters: { strategy_name: strategy.name, strategy_source: body.strategy_yaml !== undefined ? 'strategy_yaml' : 'strategy_name', initial_capital: body.initial_capital, commission: body.commission ?? null, slippage: body.slippage ?? null, allow_short: body.allow_short ?? effective.trading.allow_short, on_opposite_signal: body.on_opposite_signal ?? effective.trading.on_opposite_signal, model_path: modelPath ?? null, mode: effective.decisions.mode },
+          parameters: { strategy_name: strategy.name, strategy_source: body.strategy_yaml !== undefined ? 'strategy_yaml' : 'strategy_name', initial_capital: body.initial_capital, commission: body.commission ?? null, slippage: body.slippage ?? null, allow_short: body.allow_short ?? effective.trading.allow_short, on_opposite_signal: body.on_opposite_signal ?? effective.trading.on_opposite_signal, model_path: modelPath ?? null, model_version: modelVersionOf(modelPath), mode: effective.decisions.mode },
         },
         payload,
       };
     },
   };
+}
+
+/** `strategy/1h_v3` from a bundle path `…/strategy/1h_v3` (null for rules mode or another layout). */
+function modelVersionOf(modelPath: string | undefined): string | null {
+  const m = modelPath === undefined ? null : /([^/\\]+)[/\\]([^/\\]+_v\d+)[/\\]?$/.exec(modelPath);
+  return m ? `${m[1]}/${m[2]}` : null;
 }
