@@ -201,15 +201,25 @@ export const APP_JS = String.raw`(function () {
 
   // ---------- operation page ----------
   var METRICS = [
-    ['total_return_pct', 'Total return', 'pct'], ['total_return', 'Total return (amount)', 'num'],
+    ['total_return_pct', 'Total return', 'pct'], ['total_return', 'Total return (amount)', 'money'],
     ['annualized_return', 'Annualized return', 'pct'],
     ['buy_and_hold_return_pct', 'Buy & hold return', 'pct'], ['sharpe_ratio', 'Sharpe ratio', 'num'],
     ['sortino_ratio', 'Sortino ratio', 'num'], ['max_drawdown_pct', 'Max drawdown', 'pct'],
-    ['max_drawdown', 'Max drawdown (amount)', 'num'],
+    ['max_drawdown', 'Max drawdown (amount)', 'money'],
     ['win_rate', 'Win rate', 'pct'], ['profit_factor', 'Profit factor', 'num'], ['total_trades', 'Total trades', 'int'],
-    ['total_fees', 'Total fees', 'num'], ['exposure_pct', 'Exposure', 'pct'],
+    ['total_fees', 'Total fees', 'money'], ['exposure_pct', 'Exposure', 'pct'],
   ];
   var PCT_KEYS = { win_rate: true, annualized_return: true };
+  // Money with 2 decimals, durations with their unit.
+  var MONEY_KEYS = { avg_win: true, avg_loss: true, largest_win: true, largest_loss: true, expectancy: true };
+  function fmtMoney(v) { return isNum(v) ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '–'; }
+  function metricKind(k, v) {
+    if (/_pct$/.test(k) || PCT_KEYS[k]) return 'pct';
+    if (MONEY_KEYS[k]) return 'money';
+    if (k === 'avg_holding_period' || /_hours$/.test(k)) return 'hours';
+    if (/_bars$/.test(k)) return 'bars';
+    return Number.isInteger(v) ? 'int' : 'num';
+  }
   function humanize(k) { var s = k.replace(/_pct$/, ' %').replace(/_/g, ' '); return s.charAt(0).toUpperCase() + s.slice(1); }
   function metricsTable(m) {
     var seen = {}, rows = [];
@@ -217,13 +227,14 @@ export const APP_JS = String.raw`(function () {
       var v = m[key];
       seen[key] = true;
       if (v === undefined || (v !== null && typeof v === 'object')) return;
-      var shown = kind === 'pct' ? fmtPct(v) : kind === 'int' ? fmtNum(v, 0) : fmtNum(v, 3);
+      var shown = kind === 'pct' ? fmtPct(v) : kind === 'int' ? fmtNum(v, 0) : kind === 'money' ? fmtMoney(v)
+        : kind === 'hours' ? fmtNum(v, 1) + ' h' : kind === 'bars' ? fmtNum(v, 0) + ' bars' : fmtNum(v, 3);
       var cls = key.indexOf('return') >= 0 ? signClass(v) : key.indexOf('drawdown') >= 0 && key.indexOf('duration') < 0 && isNum(v) && v !== 0 ? 'neg' : '';
       rows.push('<tr data-metric="' + esc(key) + '">' + td(esc(label)) + td(shown, 'num ' + cls) + '</tr>');
     }
     METRICS.forEach(function (d) { row(d[0], d[1], d[2]); });
     Object.keys(m).forEach(function (k) {
-      if (!seen[k]) row(k, humanize(k), /_pct$/.test(k) || PCT_KEYS[k] ? 'pct' : Number.isInteger(m[k]) ? 'int' : 'num');
+      if (!seen[k]) row(k, humanize(k), metricKind(k, m[k]));
     });
     return '<table id="metrics" class="kv">' + rows.join('') + '</table>';
   }
