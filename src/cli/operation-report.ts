@@ -45,12 +45,15 @@ function accuracyText(value: unknown): string | undefined {
   return n > 1 ? `${n.toFixed(2)}%` : formatPercent(n);
 }
 
-/** `strategy, EURUSD 1h, 2024-01-01 → 2024-06-30`, from whatever the operation's metadata holds. */
+/** `strategy` (or `strategy/1h_v3` with a model), `EURUSD 1h, 2024-01-01 → 2024-06-30`, from the operation's metadata. */
 export function describeOperationSubject(op: Pick<OperationSummary, 'metadata'>): string {
   const md = op.metadata;
   const strategy = pick(md, 'parameters.strategy_name');
+  const model = pick(md, 'parameters.model_version');
   const parts: string[] = [];
-  if (typeof strategy === 'string') parts.push(strategy);
+  // The model version (strategy/tf_vN) already names the strategy.
+  if (typeof model === 'string') parts.push(model);
+  else if (typeof strategy === 'string') parts.push(strategy);
   const market = [md.symbol, md.timeframe].filter((x): x is string => typeof x === 'string' && x !== '').join(' ');
   if (market) parts.push(market);
   if (md.start_date || md.end_date) parts.push(`${md.start_date ?? '…'} → ${md.end_date ?? '…'}`);

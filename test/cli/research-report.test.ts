@@ -41,3 +41,10 @@ test('backtest context: costs, semantics, benchmarks side by side, diagnostics a
   assert.match(text, /No trades: 3 BUY\/SELL signals were below the confidence threshold 0\.6/);
   assert.equal(formatBacktestContext({ metrics: {} }), '');
 });
+
+test('an operation subject names the model version when the backtest used a model', async () => {
+  const { describeOperationSubject } = await import('../../src/cli/operation-report.js');
+  const md = { symbol: 'EURUSD', timeframe: '1h', start_date: '2024-01-01', end_date: '2024-06-30' };
+  assert.equal(describeOperationSubject({ metadata: { ...md, parameters: { strategy_name: 'rsi_macd_1h', model_version: 'rsi_macd_1h/1h_v3' } } }), 'rsi_macd_1h/1h_v3, EURUSD 1h, 2024-01-01 → 2024-06-30');
+  assert.equal(describeOperationSubject({ metadata: { ...md, parameters: { strategy_name: 'rsi_reversion_rules', model_version: null } } }), 'rsi_reversion_rules, EURUSD 1h, 2024-01-01 → 2024-06-30');
+});

@@ -107,7 +107,7 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
   assert.match(row, /backtesting/);
   assert.match(row, /available/);
   await page.waitForSelector(`#operations tr[data-operation-id="${id}"]`);
-  assert.match((await page.textContent(`#operations tr[data-operation-id="${id}"]`)) ?? '', /completed/);
+  assert.match((await page.textContent(`#operations tr[data-operation-id="${id}"]`)) ?? '', /completed.*rsi_reversion_rules/);
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-overview.png'), fullPage: true });
 
   // Hash navigation from the overview to the operation page.

@@ -171,14 +171,19 @@ export const APP_JS = String.raw`(function () {
     return table('workers', [{ label: 'Worker' }, { label: 'Type' }, { label: 'Status' }, { label: 'GPU' }, { label: 'Current operation' },
       { label: 'Last check' }, { label: 'Endpoint' }], rows, 'No worker registered.');
   }
+  // The model version (strategy/tf_vN) when the operation used one, else the strategy name.
+  function strategyOf(md) {
+    var p = md.parameters || {};
+    return typeof p.model_version === 'string' ? p.model_version : typeof p.strategy_name === 'string' ? p.strategy_name : '–';
+  }
   function operationsTable(ops) {
     var rows = ops.map(function (op) {
       var md = op.metadata || {};
       var what = [md.symbol, md.timeframe].filter(Boolean).join(' ');
       return '<tr data-operation-id="' + esc(op.operation_id) + '">' + td(opLink(op.operation_id)) + td(badge(op.status)) + td(esc(op.operation_type)) +
-        td(esc(what) || '–') + td(progressBar(op.progress)) + td(esc(op.worker_id || '–')) + td(fmtTime(op.created_at)) + td(duration(op), 'num') + '</tr>';
+        td(esc(strategyOf(md))) + td(esc(what) || '–') + td(progressBar(op.progress)) + td(esc(op.worker_id || '–')) + td(fmtTime(op.created_at)) + td(duration(op), 'num') + '</tr>';
     });
-    return table('operations', [{ label: 'Operation' }, { label: 'Status' }, { label: 'Type' }, { label: 'Market' }, { label: 'Progress' },
+    return table('operations', [{ label: 'Operation' }, { label: 'Status' }, { label: 'Type' }, { label: 'Strategy / model' }, { label: 'Market' }, { label: 'Progress' },
       { label: 'Worker' }, { label: 'Created (UTC)' }, { label: 'Duration', num: true }], rows, 'No operation yet.');
   }
   async function overviewPage(gen) {
