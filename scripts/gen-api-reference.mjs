@@ -12,7 +12,7 @@ const { startBackend } = await import(join(root, 'dist/src/bin/backend.js'));
 
 function typeOf(schema) {
   if (!schema) return 'any';
-  if (schema.anyOf) return schema.anyOf.map(typeOf).join(' | ');
+  if (schema.anyOf) return schema.anyOf.map(typeOf).join(' \\| '); // escaped: the type sits in a table cell
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (schema.type === 'array') return `${typeOf(schema.items)}[]`;

@@ -15,7 +15,9 @@ import { BackendUnreachableError } from './backend-unreachable-error.js';
 
 /** `POST /api/v1/backtests/start` body. */
 export interface BacktestStartRequest {
-  strategy_name: string;
+  strategy_name?: string;
+  /** The strategy file's text, uploaded instead of naming a strategy on the backend. */
+  strategy_yaml?: string;
   symbol?: string;
   timeframe?: string;
   start_date: string;
@@ -23,6 +25,12 @@ export interface BacktestStartRequest {
   initial_capital?: number;
   commission?: number;
   slippage?: number;
+  fee_per_trade?: number;
+  allow_short?: boolean;
+  on_opposite_signal?: 'close' | 'reverse';
+  position_size?: number;
+  position_units?: number;
+  min_signal_separation?: number | string;
   model_path?: string;
 }
 

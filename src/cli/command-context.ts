@@ -89,6 +89,11 @@ export class CommandContext {
     return shouldUseColor(this.io.isTTY, this.io.env) ? colorStatus(word, word) : word;
   }
 
+  /** `--models-dir`, else KTRDR_MODELS_DIR, else `./models`. */
+  modelsDir(option: string | undefined): string {
+    return resolve(option ?? nonEmpty(this.io.env['KTRDR_MODELS_DIR']) ?? 'models');
+  }
+
   /** Writes text to stdout (a newline is added when missing). */
   print(text: string): void {
     this.io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);

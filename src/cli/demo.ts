@@ -70,7 +70,8 @@ export async function runDemo(opts: { exit: boolean; port: number }): Promise<vo
     const t = trained.result_summary ?? {};
     out.write(
       `  model ${t['model_path']} (backend ${t['backend']}, ${t['epochs_trained']} epochs): ` +
-        `test accuracy ${pct(t['test_accuracy'])} vs majority-class baseline ${pct(t['baseline_accuracy'])}\n`,
+        `test accuracy ${pct(t['test_accuracy'])} vs ${pct(t['train_majority_accuracy'])} for always ${String(t['train_majority_class'] ?? '?')} (the training majority); ` +
+        `balanced accuracy ${pct(t['test_balanced_accuracy'])} (chance 33.33 %), kappa ${num(t['test_cohen_kappa'])}\n`,
     );
 
     out.write(`\nBacktesting ${strategy} with that model on 2024-01-01 → 2024-12-31…\n`);
@@ -94,9 +95,9 @@ export async function runDemo(opts: { exit: boolean; port: number }): Promise<vo
       ['win rate', pct(m['win_rate'])],
       ['profit factor', num(m['profit_factor'])],
       ['total fees', num(m['total_fees'])],
-      ['buy & hold', pct(m['buy_and_hold_return_pct'])],
+      ['buy & hold', pct((done.result_summary?.['benchmarks'] as { buy_and_hold?: { total_return_pct?: unknown } } | undefined)?.buy_and_hold?.total_return_pct)],
     ];
-    out.write('\nBacktest metrics\n');
+    out.write('\nBacktest metrics (long-only; buy & hold with the same size and costs)\n');
     for (const [k, v] of rows) out.write(`  ${k.padEnd(20)} ${v.padStart(12)}\n`);
     out.write(`\nDone in ${((Date.now() - t0) / 1000).toFixed(0)} s. API: ${base}/api/v1/operations — dashboard: ${base}/\n`);
     if (opts.exit) {

@@ -1,5 +1,6 @@
 import type { MetricRecord, Operation, OperationSummary } from '../contracts/index.js';
 import { asNumber, formatAmount, formatCount, formatFixed, formatPercent } from './format.js';
+import { formatBacktestContext, formatModelEvaluation, MODEL_EVALUATION_KEYS } from './research-report.js';
 import { formatKeyValues, formatTable, type TableColumn } from './table.js';
 
 type Json = Record<string, unknown>;
@@ -44,12 +45,15 @@ function accuracyText(value: unknown): string | undefined {
   return n > 1 ? `${n.toFixed(2)}%` : formatPercent(n);
 }
 
-/** `strategy, EURUSD 1h, 2024-01-01 → 2024-06-30`, from whatever the operation's metadata holds. */
+/** `strategy` (or `strategy/1h_v3` with a model), `EURUSD 1h, 2024-01-01 → 2024-06-30`, from the operation's metadata. */
 export function describeOperationSubject(op: Pick<OperationSummary, 'metadata'>): string {
   const md = op.metadata;
   const strategy = pick(md, 'parameters.strategy_name');
+  const model = pick(md, 'parameters.model_version');
   const parts: string[] = [];
-  if (typeof strategy === 'string') parts.push(strategy);
+  // The model version (strategy/tf_vN) already names the strategy.
+  if (typeof model === 'string') parts.push(model);
+  else if (typeof strategy === 'string') parts.push(strategy);
   const market = [md.symbol, md.timeframe].filter((x): x is string => typeof x === 'string' && x !== '').join(' ');
   if (market) parts.push(market);
   if (md.start_date || md.end_date) parts.push(`${md.start_date ?? '…'} → ${md.end_date ?? '…'}`);
@@ -125,7 +129,7 @@ export function formatBacktestReport(op: Operation): string {
   const table = formatBacktestMetricsTable(op.result_summary);
   const head = `Backtest ${op.operation_id} completed${subject ? ` (${subject})` : ''}\n` + dataRangeLine(op.result_summary) + formatResultWarnings(op.result_summary);
   if (table === '') return `${head}(the result has no metrics; see \`ktrdr operations results ${op.operation_id}\`)\n`;
-  return `${head}\n${table}`;
+  return `${head}\n${table}${formatBacktestContext(op.result_summary)}`;
 }
 
 const EPOCH_KEYS = ['epoch', 'train_loss', 'train_accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'duration_s'];
@@ -228,9 +232,9 @@ export function formatTrainingReport(op: Operation, epochs: readonly MetricRecor
   const modelPath = rs['model_path'];
   if (typeof modelPath === 'string') pairs.push(['Model', modelPath]);
   for (const [k, v] of Object.entries(rs)) {
-    if (!SHOWN_TRAINING_KEYS.has(k)) pairs.push([k, scalarText(v)]);
+    if (!SHOWN_TRAINING_KEYS.has(k) && !MODEL_EVALUATION_KEYS.has(k)) pairs.push([k, scalarText(v)]);
   }
-  return out + formatKeyValues(pairs);
+  return out + formatKeyValues(pairs) + formatModelEvaluation(rs);
 }
 
 /** Report of any other completed operation: its scalar result fields. */

@@ -5,6 +5,7 @@ import { CommandContext } from './command-context.js';
 import { registerBacktestCommands } from './commands/backtest-commands.js';
 import { registerDataCommands } from './commands/data-commands.js';
 import { registerHealthCommand } from './commands/health-command.js';
+import { registerModelsCommands } from './commands/models-commands.js';
 import { registerOperationsCommands } from './commands/operations-commands.js';
 import { registerProcessCommands } from './commands/process-commands.js';
 import { registerStrategiesCommands } from './commands/strategies-commands.js';
@@ -17,6 +18,7 @@ Environment:
   KTRDR_API_TOKEN       bearer token sent to the backend (or KTRDR_API_TOKEN_FILE / --token-file)
   KTRDR_DATA_DIR        data directory of the data commands (default ./data)
   KTRDR_STRATEGIES_DIR  strategies directory of the strategies commands (default ./strategies)
+  KTRDR_MODELS_DIR      models directory of models list|show (default ./models)
 
 Exit status: 0 ok, 1 failure (including a followed operation that failed or was cancelled),
 2 usage error, 130 when Ctrl+C stopped --follow and the operation keeps running.
@@ -57,6 +59,7 @@ export function buildProgram(io: CliIo = processCliIo()): Command {
   const ctx = new CommandContext(io);
   registerBacktestCommands(program, ctx);
   registerTrainingCommands(program, ctx);
+  registerModelsCommands(program, ctx);
   registerOperationsCommands(program, ctx);
   registerWorkersCommands(program, ctx);
   registerHealthCommand(program, ctx);

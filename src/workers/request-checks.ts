@@ -1,3 +1,4 @@
+import { parseStrategyYaml } from '../domain/strategy/parse-strategy-yaml.js';
 import { DataError } from '../domain/data/data-error.js';
 import { listAvailableData } from '../domain/data/data-files.js';
 import { loadOhlcv } from '../domain/data/ohlcv-loader.js';
@@ -72,5 +73,21 @@ export function checkDataCoverage(
       }
       throw err;
     }
+  }
+}
+
+/** The strategy a start request names (`strategy_name`) or carries (`strategy_yaml`): exactly one of them; 400 otherwise. */
+export function strategyFromRequestOr400(body: { strategy_name?: string | undefined; strategy_yaml?: string | undefined }, strategiesDir: string): StrategyConfig {
+  if ((body.strategy_name === undefined) === (body.strategy_yaml === undefined)) {
+    throw InvalidRequestError.field('strategy_name', 'give exactly one of strategy_name or strategy_yaml');
+  }
+  if (body.strategy_name !== undefined) return loadStrategyOr400(body.strategy_name, strategiesDir);
+  try {
+    return parseStrategyYaml(body.strategy_yaml!, 'strategy_yaml');
+  } catch (err) {
+    const e = err as Error & { issues?: { path: string; message: string }[] };
+    throw new InvalidRequestError(
+      e.issues?.map((i) => ({ path: `strategy_yaml: ${i.path}`, message: i.message })) ?? [{ path: 'strategy_yaml', message: e.message }],
+    );
   }
 }

@@ -116,6 +116,13 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
     assert.match((await page.textContent('#trades')) ?? '', /No trade/);
   }
   assert.equal(await page.locator('#cancel-button').count(), 0, 'no cancel button on a completed operation');
+  // Issue 10: costs and semantics, benchmarks side by side, signal diagnostics, benchmark overlay.
+  await page.locator('#backtest-costs', { hasText: 'long-only' }).waitFor();
+  assert.equal(await page.locator('#benchmarks tbody tr').count(), 3);
+  await page.locator('#signal-diagnostics', { hasText: 'Executed' }).waitFor();
+  assert.equal(await page.locator('#equity-chart path.series').count(), 2, 'equity and buy-and-hold');
+  await page.waitForSelector('#price-chart path.series');
+  assert.equal(await page.locator('#price-chart path.trade-marker').count(), 2 * summary.trades.length);
 
   mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-backtest.png'), fullPage: true });
@@ -127,7 +134,7 @@ test('dashboard: a completed rules backtest shows equity/drawdown charts, metric
   assert.match(row, /backtesting/);
   assert.match(row, /available/);
   await page.waitForSelector(`#operations tr[data-operation-id="${id}"]`);
-  assert.match((await page.textContent(`#operations tr[data-operation-id="${id}"]`)) ?? '', /completed/);
+  assert.match((await page.textContent(`#operations tr[data-operation-id="${id}"]`)) ?? '', /completed.*rsi_reversion_rules/);
   await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-overview.png'), fullPage: true });
 
   // Hash navigation from the overview to the operation page.

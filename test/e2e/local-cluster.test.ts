@@ -46,7 +46,8 @@ test('`ktrdr up` with a CPU and a GPU training worker: GPU first, CPU while it i
   assert.equal(second.status, 200, JSON.stringify(second.body));
   assert.equal(second.body.worker_id, 'training-2', 'CPU worker while the GPU one is busy');
   const requireGpu = await api(base, '/api/v1/training/start', { method: 'POST', body: { ...body, require_gpu: true } });
-  assert.equal(requireGpu.status, 503, 'require_gpu with the GPU worker busy');
+  assert.equal(requireGpu.status, 200, JSON.stringify(requireGpu.body));
+  assert.equal(requireGpu.body.status, 'queued', 'require_gpu with the GPU worker busy waits for it, never runs on CPU');
 
   const models: string[] = [];
   for (const id of [first.body.operation_id, second.body.operation_id]) {
@@ -59,6 +60,8 @@ test('`ktrdr up` with a CPU and a GPU training worker: GPU first, CPU while it i
     assert.deepEqual(Object.keys(m[0]).sort(), ['duration_s', 'epoch', 'learning_rate', 'train_accuracy', 'train_loss', 'val_accuracy', 'val_loss']);
     models.push(op.result_summary.model_path);
   }
+  const gpuOnly = await waitForStatus(base, requireGpu.body.operation_id, ['completed', 'failed'], 120_000);
+  assert.equal(gpuOnly.worker_id, 'training-1', 'the queued require_gpu training ran on the GPU worker once it was free');
   for (const model_path of models) {
     const bt = await api(base, '/api/v1/backtests/start', {
       method: 'POST',

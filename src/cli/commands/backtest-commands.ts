@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { SubmitResponse } from '../../contracts/index.js';
 import type { BacktestStartRequest } from '../backend-client.js';
@@ -16,6 +17,12 @@ interface BacktestOptions {
   capital?: number;
   commission?: number;
   slippage?: number;
+  fee?: number;
+  allowShort?: boolean;
+  onOppositeSignal?: 'close' | 'reverse';
+  positionSize?: number;
+  positionUnits?: number;
+  minSignalSeparation?: string;
   follow?: boolean;
   cancelOnInterrupt?: boolean;
 }
@@ -31,8 +38,28 @@ function addBacktestOptions(command: Command): Command {
     .addOption(new Option('--capital <amount>', 'initial capital (backend default: 100000)').argParser(parseNumber))
     .addOption(new Option('--commission <rate>', 'commission per trade as a fraction of the notional, e.g. 0.001').argParser(parseNonNegativeNumber))
     .addOption(new Option('--slippage <rate>', 'slippage as a fraction of the price, e.g. 0.0005').argParser(parseNonNegativeNumber))
+    .addOption(new Option('--fee <amount>', 'fixed fee per fill, in account currency').argParser(parseNonNegativeNumber))
+    .option('--allow-short', "let SELL open shorts (default: the strategy's trading.allow_short, false)")
+    .addOption(new Option('--on-opposite-signal <action>', "what an opposite signal does (default: the strategy's, close)").choices(['close', 'reverse']))
+    .addOption(new Option('--position-size <fraction>', 'fraction of equity per position, in (0, 1]').argParser(parseNumber))
+    .addOption(new Option('--position-units <units>', 'fixed units per position').argParser(parseNumber))
+    .option('--min-signal-separation <bars|duration>', "bars (6) or time since the last fill (4h) between signals")
     .option('--follow', 'follow progress until the backtest ends, then print its metrics')
     .option('--cancel-on-interrupt', 'with --follow: Ctrl+C cancels the backtest without asking');
+}
+
+/**
+ * A strategy argument that is a local YAML file (`./my.yaml`, `../x/s.yml`, an absolute path) is
+ * read here and uploaded as `strategy_yaml`, so it works from any directory whatever the backend's
+ * strategies directory. A bare name is left to the backend.
+ */
+function readLocalStrategyFile(arg: string): string | undefined {
+  if (!/\.ya?ml$/i.test(arg) && !arg.includes('/')) return undefined;
+  if (!existsSync(arg)) {
+    if (/\.ya?ml$/i.test(arg)) throw new CliError(`strategy file '${arg}' not found`, EXIT_USAGE);
+    return undefined; // e.g. a model path like strategy/1h_v3 is resolved by the backend
+  }
+  return readFileSync(arg, 'utf8');
 }
 
 /** `strategy_name` from `--model strategy/1h_v3`: models live in `{modelsDir}/{strategy}/{timeframe}_v{N}`. */
@@ -46,7 +73,20 @@ function toRequest(strategy: string | undefined, o: BacktestOptions): BacktestSt
   if (name === undefined) {
     throw new CliError('a strategy is required: --strategy NAME (or --model STRATEGY/TIMEFRAME_vN)', EXIT_USAGE);
   }
-  const request: BacktestStartRequest = { strategy_name: name, start_date: o.startDate, end_date: o.endDate };
+  const yaml = readLocalStrategyFile(name);
+  const request: BacktestStartRequest = {
+    ...(yaml === undefined ? { strategy_name: name } : { strategy_yaml: yaml }),
+    start_date: o.startDate,
+    end_date: o.endDate,
+  };
+  if (o.fee !== undefined) request.fee_per_trade = o.fee;
+  if (o.allowShort !== undefined) request.allow_short = o.allowShort;
+  if (o.onOppositeSignal !== undefined) request.on_opposite_signal = o.onOppositeSignal;
+  if (o.positionSize !== undefined) request.position_size = o.positionSize;
+  if (o.positionUnits !== undefined) request.position_units = o.positionUnits;
+  if (o.minSignalSeparation !== undefined) {
+    request.min_signal_separation = /^[0-9]+$/.test(o.minSignalSeparation) ? Number(o.minSignalSeparation) : o.minSignalSeparation;
+  }
   if (o.symbol !== undefined) request.symbol = o.symbol;
   if (o.timeframe !== undefined) request.timeframe = o.timeframe;
   if (o.capital !== undefined) request.initial_capital = o.capital;
@@ -111,13 +151,14 @@ export function registerBacktestCommands(program: Command, ctx: CommandContext):
     program
       .command('backtest')
       .description('short form of `backtests start`: ktrdr backtest STRATEGY --start-date … --end-date …')
-      .argument('<strategy>', 'strategy name'),
+      .argument('<strategy>', 'strategy name, or a local YAML file (uploaded, so it works from any directory)'),
   )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  ktrdr backtest rsi_reversion_rules --start-date 2024-01-01 --end-date 2024-06-30 --follow\n' +
-        '  ktrdr backtest rsi_macd_1h --start-date 2024-01-01 --end-date 2024-06-30 --follow   # after: ktrdr train rsi_macd_1h',
+        '  ktrdr backtest rsi_macd_1h --start-date 2024-01-01 --end-date 2024-06-30 --follow   # after: ktrdr train rsi_macd_1h\n' +
+        '  ktrdr backtest ./my_strategy.yaml --start-date 2024-01-01 --end-date 2024-06-30 --allow-short --follow',
     )
     .action(async (strategy: string, options: BacktestOptions, command: Command) => {
       await startBacktest(ctx, command, strategy, options);

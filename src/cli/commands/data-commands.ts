@@ -80,6 +80,7 @@ export function registerDataCommands(program: Command, ctx: CommandContext): voi
           ['Volume', result.hasVolume ? undefined : 'no volume column: written as 0'],
         ]),
       );
+      for (const w of result.warnings) ctx.print(`Warning: ${w}`);
     });
 
   data

@@ -6,6 +6,7 @@ import { formatTimestamp } from '../format.js';
 import { describeOperationSubject, formatBacktestMetricsTable, formatCompletionReport } from '../operation-report.js';
 import { parseCount, parseOperationStatus, parsePositiveInteger } from '../option-parsers.js';
 import { describeProgress } from '../progress-renderer.js';
+import { writeResultsCsv } from '../results-csv.js';
 import { formatKeyValues, formatTable, type TableColumn } from '../table.js';
 
 // On a narrow terminal TYPE goes first (the id starts with it), then CREATED (the id holds the
@@ -111,9 +112,15 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
     .command('results')
     .description('the full result of a completed operation (all trades, full equity curve, …); use --json to save it')
     .argument('<operation-id>', 'operation id')
-    .addHelpText('after', '\nExample:\n  ktrdr --json operations results op_backtesting_20250101_120000_1a2b3c4d > result.json')
-    .action(async (operationId: string, _o: unknown, command: Command) => {
+    .option('--csv <dir>', 'write the trades and the equity curve of a backtest as trades.csv and equity.csv into DIR')
+    .addHelpText('after', '\nExamples:\n  ktrdr --json operations results op_backtesting_20250101_120000_1a2b3c4d > result.json\n  ktrdr ops results op_backtesting_20250101_120000_1a2b3c4d --csv ./out')
+    .action(async (operationId: string, o: { csv?: string }, command: Command) => {
       const reply = await ctx.client(command).getResults(operationId);
+      if (o.csv !== undefined) {
+        const files = writeResultsCsv(o.csv, reply.data);
+        if (ctx.isJson(command)) return ctx.printJson({ files });
+        return ctx.print(`Wrote ${files.join(', ')}`);
+      }
       if (ctx.isJson(command)) return ctx.printJson(reply);
       ctx.print(formatResults(operationId, reply.data));
     });

@@ -1,5 +1,6 @@
 import type { BacktestTrade } from './backtest-trade.js';
 import type { ResolvedBacktestConfig } from './backtest-config.js';
+import type { SignalDiagnostics } from './backtest-diagnostics.js';
 import type { BacktestMetrics } from './metrics.js';
 
 /** Progress report of the engine's bar loop. */
@@ -34,4 +35,6 @@ export interface BacktestResult {
   readonly finalCash: number;
   /** Performance metrics over bars `startIndex … last`. */
   readonly metrics: BacktestMetrics;
+  /** Signal counts per filter, highest probabilities and liquidations. */
+  readonly diagnostics: SignalDiagnostics;
 }

@@ -38,4 +38,10 @@ export interface BacktestTrade {
    * for a long, `(max high − entry) × quantity` for a short, floored at 0.
    */
   readonly mae: number;
+  /**
+   * Why the position was closed: `signal` (an opposite signal, filled at a bar's open),
+   * `end_of_data` (forced exit at the last bar's close) or `liquidation` (the margin rule, at the
+   * liquidation price or at the bar's open when the price gapped through it).
+   */
+  readonly exit_reason: 'signal' | 'end_of_data' | 'liquidation';
 }

@@ -3,6 +3,7 @@ import { writeOhlcvCsv } from './csv-writer.js';
 import { DataError } from './data-error.js';
 import { assertSymbol, assertTimeframe, ohlcvPath } from './data-files.js';
 import type { OhlcvSeries } from './ohlcv.js';
+import { ohlcvQualityWarnings } from './data-quality.js';
 import { describeLocation, validateOhlcv } from './ohlcv-validation.js';
 import { timeframeToMs } from './timeframe.js';
 import { formatUtcTimestamp, parseFlexibleTimestamp } from './utc-time.js';
@@ -33,6 +34,8 @@ export interface ImportOhlcvCsvResult {
   readonly ignoredColumns: string[];
   /** False when the input had no volume column; volume was then written as 0. */
   readonly hasVolume: boolean;
+  /** Data-quality warnings ({@link ohlcvQualityWarnings}); the file is written anyway. */
+  readonly warnings: string[];
 }
 
 /** Options for {@link normaliseOhlcvCsv}. */
@@ -284,5 +287,6 @@ export function importOhlcvCsv(options: ImportOhlcvCsvOptions): ImportOhlcvCsvRe
     last: formatUtcTimestamp(series.time[series.length - 1] as number),
     ignoredColumns,
     hasVolume,
+    warnings: ohlcvQualityWarnings(series),
   };
 }

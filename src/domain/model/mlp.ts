@@ -25,7 +25,7 @@ export interface BuildMlpOptions {
   readonly numClasses?: number;
   /**
    * Seed for the weight initialisers, so two builds with the same seed start identical.
-   * Random (unseeded) when omitted. Dropout masks stay random either way.
+   * Random (unseeded) when omitted. Dropout masks are seeded per batch by `trainModel`.
    */
   readonly seed?: number;
   /** Slope of leaky_relu for negative inputs. @defaultValue 0.01 */

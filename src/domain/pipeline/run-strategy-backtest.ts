@@ -1,5 +1,8 @@
+import { explainNoTrades } from '../backtest/backtest-diagnostics.js';
+import { runBenchmarks } from '../backtest/benchmarks.js';
 import { runBacktestEngine } from '../backtest/engine.js';
 import { summarizeBacktest } from '../backtest/result-summary.js';
+import { ohlcvQualityWarnings } from '../data/data-quality.js';
 import { ruleProbabilities } from '../features/rules.js';
 import { loadModelBundle, resolveLatestBundle } from '../model/model-bundle.js';
 import { modelRefOfDir, resolveModelRef } from '../model/model-ref.js';
@@ -7,6 +10,7 @@ import { predictProbabilities } from '../model/predict-probabilities.js';
 import { initTensorflow } from '../model/tf-backend.js';
 import type { StrategyConfig } from '../strategy/strategy-config.js';
 import { describeDataCoverage } from './data-coverage.js';
+import { resolveTrading, type TradingOverrides } from './resolve-trading.js';
 import { firstIndexAtOrAfter, loadStrategyData, StrategyRequestError, strategyForTimeframe } from './strategy-data.js';
 
 export interface StrategyBacktestParams {
@@ -18,8 +22,8 @@ export interface StrategyBacktestParams {
   startDate: string;
   endDate: string;
   initialCapital: number;
-  commission: number;
-  slippage: number;
+  /** Request overrides of the strategy's costs and `trading:` block. */
+  overrides?: TradingOverrides;
   /** Model reference (`{strategy}/{tf}_v{N}` inside modelsDir) for neural mode; the strategy's latest when omitted. */
   modelPath?: string | undefined;
 }
@@ -76,15 +80,16 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
   let probabilities: Float32Array;
   let modelPath: string | null = null;
   let backend: string | null = null;
+  let model: Record<string, unknown> | null = null;
   if (strategy.decisions.mode === 'rules') {
     probabilities = ruleProbabilities(strategy, features);
   } else {
-    const model = await resolveModelPath(p.modelsDir, strategy, p.modelPath);
-    modelPath = model.ref;
+    const resolved = await resolveModelPath(p.modelsDir, strategy, p.modelPath);
+    modelPath = resolved.ref;
     hooks.progress({ percentage: 5, current_step: 'Loading model' });
     const runtime = await initTensorflow('auto');
     backend = runtime.backend;
-    const bundle = await loadModelBundle(runtime.tf, model.dir);
+    const bundle = await loadModelBundle(runtime.tf, resolved.dir);
     const expected = features.names.join(',');
     if (bundle.featureNames.join(',') !== expected) {
       throw new StrategyRequestError(
@@ -95,6 +100,15 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     hooks.progress({ percentage: 8, current_step: 'Running model inference' });
     probabilities = predictProbabilities(runtime.tf, bundle, features.values, features.rows, features.cols);
     bundle.model.dispose();
+    // Out of sample = the backtest starts after the last bar the model was trained on; a model
+    // trained without an end date saw all the data, so no window of it is out of sample.
+    const trainedTo = typeof bundle.metadata.end_date === 'string' ? bundle.metadata.end_date : null;
+    model = {
+      version: `${bundle.metadata.strategy_name}/${bundle.metadata.timeframe}_v${bundle.version}`,
+      trained_from: typeof bundle.metadata.start_date === 'string' ? bundle.metadata.start_date : null,
+      trained_to: trainedTo,
+      out_of_sample: trainedTo !== null && Date.parse(p.startDate) > Date.parse(trainedTo),
+    };
   }
 
   const startIndex = Math.max(features.validFrom, firstIndexAtOrAfter(base.time, p.startDate));
@@ -104,19 +118,11 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
       `no bars to trade for ${p.symbol} ${p.timeframe} between ${p.startDate} and ${p.endDate} once indicators have warmed up`,
     );
   }
+  const trading = resolveTrading(strategy, p.symbol, p.overrides);
   const result = runBacktestEngine({
     bars: base,
     probabilities,
-    config: {
-      initialCapital: p.initialCapital,
-      commission: p.commission,
-      slippage: p.slippage,
-      confidenceThreshold: strategy.decisions.confidence_threshold,
-      minSignalSeparation: strategy.decisions.filters.min_signal_separation,
-      positionAwareness: strategy.decisions.position_awareness,
-      startIndex,
-      timeframe: p.timeframe,
-    },
+    config: { ...trading.config, initialCapital: p.initialCapital, startIndex, timeframe: p.timeframe },
     isCancelled: hooks.isCancelled,
     onProgress: ({ barsDone, barsTotal, pnl, trades }) =>
       hooks.progress({
@@ -138,6 +144,16 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     usedFirstMs: base.time[startIndex] as number,
     usedLastMs: base.time[base.length - 1] as number,
   });
+  const benchmarks = runBenchmarks(base, result.config);
+  const equityCurve = summary.equity_curve.map((pt) => {
+    const i = firstIndexAtOrAfter(base.time, pt.time);
+    return { ...pt, benchmark_equity: Math.round((benchmarks.equity[i] as number) * 100) / 100, close: base.close[i] as number };
+  });
+  const diagnostics = {
+    ...result.diagnostics,
+    data_warnings: ohlcvQualityWarnings(base, { start: startIndex }),
+    no_trade_reasons: explainNoTrades(result.diagnostics, result.config.confidenceThreshold, result.trades.length),
+  };
   const info = {
     strategy_name: strategy.name,
     symbol: p.symbol,
@@ -146,9 +162,12 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     end_date: p.endDate,
     mode: strategy.decisions.mode,
     model_path: modelPath,
+    model,
     tf_backend: backend,
     bars: base.length - startIndex,
     ...coverage,
+    costs: trading.costs,
+    trading: trading.trading,
   };
   const equityTime: string[] = [];
   const equity: number[] = [];
@@ -156,8 +175,17 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     equityTime.push(new Date(result.time[i] as number).toISOString());
     equity.push(Math.round((result.equity[i] as number) * 100) / 100);
   }
+  const benchmarkEquity: number[] = [];
+  for (let i = startIndex; i < result.equity.length; i++) benchmarkEquity.push(Math.round((benchmarks.equity[i] as number) * 100) / 100);
   return {
-    summary: { ...info, ...summary },
-    artifact: { ...info, metrics: summary.metrics, trades: result.trades, equity_curve: { time: equityTime, equity } },
+    summary: { ...info, ...summary, equity_curve: equityCurve, benchmarks: benchmarks.figures, diagnostics },
+    artifact: {
+      ...info,
+      metrics: summary.metrics,
+      benchmarks: benchmarks.figures,
+      diagnostics,
+      trades: result.trades,
+      equity_curve: { time: equityTime, equity, benchmark_equity: benchmarkEquity },
+    },
   };
 }

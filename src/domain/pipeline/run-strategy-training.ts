@@ -36,7 +36,7 @@ export async function runStrategyTraining(
   const { zigzag_threshold, label_lookahead } = strategy.training.labels;
   hooks.progress({ percentage: 1, current_step: 'Loading data and computing features' });
 
-  const parts: { values: Float32Array; labels: Uint8Array; rows: number }[] = [];
+  const parts: { values: Float32Array; labels: Uint8Array; rows: number; time: Float64Array }[] = [];
   let names: readonly string[] = [];
   const hashParts: (ArrayBufferView | string)[] = [];
   const coverage: DataCoverage[] = [];
@@ -48,7 +48,7 @@ export async function runStrategyTraining(
     for (let i = 0; i < labels.length; i++) {
       if (i < from || i >= labels.length - label_lookahead) labels[i] = MASKED;
     }
-    parts.push({ values: features.values, labels, rows: features.rows });
+    parts.push({ values: features.values, labels, rows: features.rows, time: base.time });
     coverage.push(
       describeDataCoverage({
         symbol,
@@ -67,10 +67,12 @@ export async function runStrategyTraining(
   const cols = names.length;
   const values = new Float32Array(rows * cols);
   const labels = new Uint8Array(rows);
+  const times = new Float64Array(rows);
   let offset = 0;
   for (const part of parts) {
     values.set(part.values, offset * cols);
     labels.set(part.labels, offset);
+    times.set(part.time.subarray(0, part.rows), offset);
     offset += part.rows;
   }
   if (hooks.isCancelled()) return undefined;
@@ -81,7 +83,8 @@ export async function runStrategyTraining(
   const result = await trainModel(
     runtime.tf,
     {
-      data: { features: values, rows, cols, labels, split: strategy.training.data_split },
+      // Split by bar time, so with several symbols every symbol's rows of a period share one split.
+      data: { features: values, rows, cols, labels, split: strategy.training.data_split, times },
       model: {
         hiddenLayers: [...strategy.model.architecture.hidden_layers],
         activation: strategy.model.architecture.activation,
@@ -94,6 +97,7 @@ export async function runStrategyTraining(
         patience: strategy.training.early_stopping?.patience,
         minDelta: strategy.training.early_stopping?.min_delta,
         splitGapRows: label_lookahead,
+        seed: strategy.training.seed ?? 42,
       },
     },
     {
@@ -152,8 +156,18 @@ export async function runStrategyTraining(
         best_epoch: result.metrics.best_epoch,
         stopped_early: result.metrics.stopped_early,
         test_accuracy: test?.accuracy ?? null,
+        test_balanced_accuracy: test?.balanced_accuracy ?? null,
+        test_macro_f1: test?.macro_f1 ?? null,
+        test_cohen_kappa: test?.cohen_kappa ?? null,
+        train_majority_class: test?.train_majority?.class ?? null,
+        train_majority_accuracy: test?.train_majority?.accuracy ?? null,
+        chance_accuracy: test?.chance_accuracy ?? null,
+        test_per_class: test?.per_class ?? null,
+        test_confusion_matrix: test?.confusion_matrix ?? null,
         baseline_accuracy: test?.baseline_accuracy ?? null,
         baseline_class: test?.baseline_class ?? null,
+        seed: result.metrics.seed,
+        split_by: result.metrics.split_by,
         split_rows: result.metrics.split_rows,
         duration_s: result.metrics.duration_s,
         // Symbols are stacked: the range spans them all.

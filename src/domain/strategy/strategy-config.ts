@@ -27,6 +27,8 @@ export interface StrategyConfig {
   readonly model: ModelConfig;
   readonly decisions: DecisionsConfig;
   readonly training: TrainingConfig;
+  /** Position semantics and costs of backtests. */
+  readonly trading: TradingConfig;
 }
 
 /** Where the training data comes from. */
@@ -97,7 +99,10 @@ export interface DecisionsConfig {
   readonly output_format: 'classification';
   /** Minimum winning-class probability to act, in [0, 1]. @defaultValue 0.6 */
   readonly confidence_threshold: number;
-  /** Whether the decision takes the current position into account. @defaultValue true */
+  /**
+   * Accepted for KTRDR compatibility. The engine always ignores a signal in the direction of the
+   * open position; what an opposite signal does is `trading.on_opposite_signal`. @defaultValue true
+   */
   readonly position_awareness: boolean;
   readonly filters: {
     /** Minimum number of base bars between two trade signals. @defaultValue 4 */
@@ -135,6 +140,47 @@ export interface TrainingConfig {
   };
   /** Chronological split fractions, summing to 1. @defaultValue { train: 0.7, validation: 0.15, test: 0.15 } */
   readonly data_split: { readonly train: number; readonly validation: number; readonly test: number };
+  /** Seed of weight initialisation, shuffling and dropout: the same seed and data give the same model. @defaultValue 42 */
+  readonly seed?: number;
   /** Stop when validation loss has not improved by `min_delta` for `patience` epochs; absent = never. */
   readonly early_stopping?: { readonly patience: number; readonly min_delta: number };
+}
+
+/** `position_size`: a fraction of equity (a plain number is a fraction) or a fixed number of units. */
+export type PositionSizeConfig = { readonly fraction: number } | { readonly units: number };
+
+/** `min_signal_separation` in bars, or as a duration (`4h`, `30m`, `2d`) since the last fill. */
+export type SignalSeparationConfig = { readonly bars: number } | { readonly duration: string };
+
+/**
+ * Trading costs. Each field is optional; what is missing comes from the symbol's asset-class
+ * defaults (docs/backtest-engine.md). Commission and slippage in bps are per side.
+ */
+export interface CostsConfig {
+  /** Commission in basis points of the notional, per fill. */
+  readonly commission_bps?: number;
+  /** Fixed fee per fill, in account currency. */
+  readonly fee_per_trade?: number;
+  /** Slippage in basis points of the price, per fill. */
+  readonly slippage_bps?: number;
+  /** Slippage in pips per fill (FX); the pip is `pip_size`. */
+  readonly slippage_pips?: number;
+  /** Price of one pip. @defaultValue 0.0001 (0.01 for JPY-quoted pairs) */
+  readonly pip_size?: number;
+}
+
+/** The `trading:` block. */
+export interface TradingConfig {
+  /** Whether SELL may open a short. @defaultValue false (as KTRDR) */
+  readonly allow_short: boolean;
+  /** What a signal opposite to the open position does. @defaultValue 'close' (as KTRDR) */
+  readonly on_opposite_signal: 'close' | 'reverse';
+  /** @defaultValue { fraction: 0.25 } */
+  readonly position_size: PositionSizeConfig;
+  /** Overrides `decisions.filters.min_signal_separation` (bars) when present. */
+  readonly min_signal_separation?: SignalSeparationConfig;
+  /** Margin rule: liquidation when equity falls to this fraction of the position value. @defaultValue 0.25 */
+  readonly maintenance_margin: number;
+  /** Strategy-wide costs, and per-symbol costs under `symbols` (a symbol's fields win). */
+  readonly costs?: CostsConfig & { readonly symbols?: Readonly<Record<string, CostsConfig>> };
 }

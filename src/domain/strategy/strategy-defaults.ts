@@ -29,6 +29,12 @@ export const STRATEGY_DEFAULTS = {
     earlyStoppingPatience: 10,
     earlyStoppingMinDelta: 0,
   },
+  trading: {
+    allowShort: false,
+    onOppositeSignal: 'close',
+    positionSizeFraction: 0.25,
+    maintenanceMargin: 0.25,
+  },
 } as const;
 
 /** Tolerance when checking that data_split sums to 1. */

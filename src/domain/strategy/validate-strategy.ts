@@ -10,8 +10,9 @@ import { validateIndicators } from './validate-indicators.js';
 import { validateModel } from './validate-model.js';
 import { validateTrainingData } from './validate-training-data.js';
 import { validateTraining } from './validate-training.js';
+import { validateTrading } from './validate-trading.js';
 
-const TOP_LEVEL_KEYS = ['name', 'version', 'description', 'training_data', 'indicators', 'fuzzy_sets', 'nn_inputs', 'model', 'decisions', 'training'];
+const TOP_LEVEL_KEYS = ['name', 'version', 'description', 'training_data', 'indicators', 'fuzzy_sets', 'nn_inputs', 'model', 'decisions', 'training', 'trading'];
 /** Top-level keys KTRDR files carry that this format accepts and ignores. */
 const LEGACY_TOP_LEVEL_KEYS = ['scope', 'deployment'];
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -40,6 +41,7 @@ export function validateStrategy(input: unknown, source?: string): StrategyConfi
   const decisions = validateDecisions(r, root['decisions'], fuzzySets, trainingData.timeframes, nnInputs);
   const legacyModelTraining = isPlainObject(root['model']) ? root['model']['training'] : undefined;
   const training = validateTraining(r, root['training'], legacyModelTraining);
+  const trading = validateTrading(r, root['trading']);
 
   if (r.issues.length > 0) throw new StrategyValidationError(r.issues, source);
   // No issue means every part was read; the casts only restate that.
@@ -56,6 +58,7 @@ export function validateStrategy(input: unknown, source?: string): StrategyConfi
     model: model!,
     decisions: decisions!,
     training: training!,
+    trading: trading!,
   };
 }
 

@@ -10,7 +10,7 @@ export function validateTraining(r: DocumentReader, value: unknown, legacyModelT
   const path = 'training';
   const d = STRATEGY_DEFAULTS.training;
   const obj = r.object(value, path, false) ?? {};
-  r.keys(obj, path, ['epochs', 'batch_size', 'learning_rate', 'labels', 'data_split', 'early_stopping'], ['method']);
+  r.keys(obj, path, ['epochs', 'batch_size', 'learning_rate', 'labels', 'data_split', 'early_stopping', 'seed'], ['method']);
   if (obj['method'] !== undefined) r.oneOf(obj, 'method', path, ['supervised'] as const);
 
   // Fall back on model.training.* (KTRDR layout) when present and well-formed.
@@ -36,13 +36,15 @@ export function validateTraining(r: DocumentReader, value: unknown, legacyModelT
   const zigzagThreshold = r.number(labelsObj, 'zigzag_threshold', labelsPath, { above: 0, below: 1, default: d.zigzagThreshold });
   const labelLookahead = r.number(labelsObj, 'label_lookahead', labelsPath, { integer: true, min: 1, default: d.labelLookahead });
 
+  const seed = obj['seed'] === undefined || obj['seed'] === null ? undefined : r.number(obj, 'seed', path, { integer: true, min: 0, max: 4_294_967_295 });
   const dataSplit = readDataSplit(r, obj['data_split'], childPath(path, 'data_split'));
   const [so, sp] = pick('early_stopping');
   const earlyStopping = readEarlyStopping(r, so['early_stopping'], childPath(sp, 'early_stopping'));
 
   if (
     epochs === undefined || batchSize === undefined || learningRate === undefined || source === undefined ||
-    zigzagThreshold === undefined || labelLookahead === undefined || dataSplit === undefined || earlyStopping === null
+    zigzagThreshold === undefined || labelLookahead === undefined || dataSplit === undefined || earlyStopping === null ||
+    (obj['seed'] !== undefined && obj['seed'] !== null && seed === undefined)
   ) {
     return undefined;
   }
@@ -53,6 +55,7 @@ export function validateTraining(r: DocumentReader, value: unknown, legacyModelT
     labels: { source, zigzag_threshold: zigzagThreshold, label_lookahead: labelLookahead },
     data_split: dataSplit,
     ...(earlyStopping ? { early_stopping: earlyStopping } : {}),
+    ...(seed !== undefined ? { seed } : {}),
   };
 }
 

@@ -60,3 +60,47 @@ export function splitChronologically(
     test: rows.subarray(Math.min(testStart + gapRows, n), n),
   };
 }
+
+/**
+ * {@link splitChronologically} for rows of several symbols stacked one after the other: the rows
+ * are ordered by `times[row]` (stably), and every boundary is moved forward to the next change of
+ * time, so all symbols' rows of one bar time fall in the same split and no symbol's future trains
+ * while another symbol's past tests. The purge gap counts distinct bar times, not rows.
+ *
+ * @param times bar time per row of the full matrix (indexed by row number).
+ */
+export function splitChronologicallyByTime(
+  rows: Int32Array,
+  times: ArrayLike<number>,
+  fractions: SplitFractions,
+  gapSteps = 0,
+): ChronologicalSplit {
+  // Validate with the plain split first (same messages), then lay the boundaries on times.
+  splitChronologically(rows, fractions, gapSteps);
+  const sorted = Int32Array.from(rows).sort();
+  const order = Array.from(sorted).sort((a, b) => (times[a] as number) - (times[b] as number) || a - b);
+  const ordered = Int32Array.from(order);
+  const n = ordered.length;
+  const timeAt = (i: number) => times[ordered[i] as number] as number;
+  const snap = (i: number) => {
+    let j = Math.min(n, Math.max(0, i));
+    while (j > 0 && j < n && timeAt(j) === timeAt(j - 1)) j++;
+    return j;
+  };
+  const skipSteps = (from: number, to: number) => {
+    let i = from;
+    for (let step = 0; step < gapSteps && i < to; step++) {
+      const t = timeAt(i);
+      while (i < to && timeAt(i) === t) i++;
+    }
+    return i;
+  };
+  const trainEnd = snap(Math.round(n * fractions.train));
+  const valEnd = Math.max(trainEnd, snap(trainEnd + Math.round(n * fractions.validation)));
+  if (trainEnd === 0) throw new TrainingInputError(`the train split is empty (${n} usable rows × ${fractions.train})`);
+  return {
+    train: ordered.subarray(0, trainEnd),
+    validation: ordered.subarray(skipSteps(trainEnd, valEnd), valEnd),
+    test: ordered.subarray(skipSteps(valEnd, n), n),
+  };
+}

@@ -6,7 +6,7 @@ import { predictProbabilities } from '../model/predict-probabilities.js';
 import type { Tf } from '../model/tf-backend.js';
 import { computeClassWeights, countClasses } from './class-weights.js';
 import { computeClassificationMetrics, type ClassificationMetrics } from './classification-metrics.js';
-import { splitChronologically } from './chronological-split.js';
+import { splitChronologically, splitChronologicallyByTime } from './chronological-split.js';
 import { createSeededRandom, shuffleInPlace } from './seeded-random.js';
 import { TrainingCancelledError } from './training-cancelled-error.js';
 import { TrainingInputError } from './training-input-error.js';
@@ -33,6 +33,10 @@ export interface TrainingMetrics {
     readonly validation: readonly number[];
     readonly test: readonly number[];
   };
+  /** Seed of weight initialisation, shuffling and dropout: the same seed gives the same model. */
+  readonly seed: number;
+  /** `time`: rows were split by bar time across symbols; `row`: by row order. */
+  readonly split_by: 'time' | 'row';
   readonly duration_s: number;
 }
 
@@ -80,7 +84,13 @@ export async function trainModel(tf: Tf, request: TrainingRequest, hooks: Traini
   }
   if (labels.length !== rows) throw new TrainingInputError(`labels has ${labels.length} rows, features ${rows}`);
 
-  const split = splitChronologically(usableRows(features, cols, labels, TRADE_LABEL_COUNT), data.split, spec.splitGapRows);
+  if (data.times !== undefined && data.times.length !== rows) {
+    throw new TrainingInputError(`times has ${data.times.length} rows, features ${rows}`);
+  }
+  const usable = usableRows(features, cols, labels, TRADE_LABEL_COUNT);
+  const split = data.times !== undefined
+    ? splitChronologicallyByTime(usable, data.times, data.split, spec.splitGapRows)
+    : splitChronologically(usable, data.split, spec.splitGapRows);
   const normalization = spec.normalize ? fitZScore(features, cols, split.train) : null;
   const classWeights =
     spec.classWeighting === 'balanced'
@@ -111,6 +121,10 @@ export async function trainModel(tf: Tf, request: TrainingRequest, hooks: Traini
     const totalBatches = Math.ceil(nTrain / spec.batchSize);
     const order = Int32Array.from({ length: nTrain }, (_, i) => i);
     const random = createSeededRandom(spec.seed);
+    // Dropout layers read their seed at every call: a fresh seed per batch from a seeded stream
+    // gives masks that differ between batches yet repeat exactly from run to run.
+    const dropoutRandom = createSeededRandom(spec.seed ^ 0x5bd1e995);
+    const dropoutLayers = model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as { seed?: number }[];
     const history: EpochMetrics[] = [];
     let bestLoss = Number.POSITIVE_INFINITY;
     let bestEpoch = 0;
@@ -131,6 +145,7 @@ export async function trainModel(tf: Tf, request: TrainingRequest, hooks: Traini
         }
         const start = b * spec.batchSize;
         const end = Math.min(start + spec.batchSize, nTrain);
+        for (const layer of dropoutLayers) layer.seed = Math.floor(dropoutRandom() * 2_147_483_647);
         const stats = tf.tidy(() => {
           const idx = tf.tensor1d(order.subarray(start, end), 'int32');
           const xb = tf.gather(xTrain, idx);
@@ -213,7 +228,7 @@ export async function trainModel(tf: Tf, request: TrainingRequest, hooks: Traini
 
     const test =
       split.test.length > 0
-        ? evaluateTest(tf, model, gatherRows(features, cols, split.test, normalization), gatherLabels(labels, split.test), cols)
+        ? evaluateTest(tf, model, gatherRows(features, cols, split.test, normalization), gatherLabels(labels, split.test), cols, countClasses(labels, TRADE_LABEL_COUNT, split.train))
         : null;
     keepModel = true;
     return {
@@ -232,6 +247,8 @@ export async function trainModel(tf: Tf, request: TrainingRequest, hooks: Traini
           validation: countClasses(labels, TRADE_LABEL_COUNT, split.validation),
           test: countClasses(labels, TRADE_LABEL_COUNT, split.test),
         },
+        seed: spec.seed,
+        split_by: data.times !== undefined ? 'time' : 'row',
         duration_s: (performance.now() - started) / 1000,
       },
     };
@@ -276,6 +293,7 @@ function evaluateTest(
   x: Float32Array,
   actual: Int32Array,
   cols: number,
+  trainCounts: readonly number[],
 ): ClassificationMetrics {
   const probs = predictProbabilities(tf, model, x, actual.length, cols, { batchSize: EVAL_BATCH_ROWS });
   const predicted = new Int32Array(actual.length);
@@ -286,5 +304,5 @@ function evaluateTest(
     }
     predicted[i] = best;
   }
-  return computeClassificationMetrics(actual, predicted, TRADE_LABEL_NAMES);
+  return computeClassificationMetrics(actual, predicted, TRADE_LABEL_NAMES, { trainCounts });
 }

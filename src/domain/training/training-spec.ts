@@ -28,7 +28,7 @@ export interface TrainingSpec {
   readonly normalize?: boolean;
   /** Weight the loss by inverse class frequency (`'balanced'`) or not. @defaultValue 'balanced' */
   readonly classWeighting?: 'balanced' | 'none';
-  /** Seed of weight initialisation and of the per-epoch shuffle of training rows. @defaultValue 42 */
+  /** Seed of weight initialisation, of the per-epoch shuffle of training rows and of the dropout masks. @defaultValue 42 */
   readonly seed?: number;
   /**
    * Rows dropped at the start of validation and of test so labels that look ahead cannot leak
@@ -47,6 +47,11 @@ export interface TrainingData {
   readonly labels: Uint8Array;
   /** Chronological split fractions of the usable rows. */
   readonly split: SplitFractions;
+  /**
+   * Bar time (epoch ms) per row. When given (several symbols stacked), the split is by time across
+   * symbols and the purge gap counts bar times; otherwise by row order.
+   */
+  readonly times?: ArrayLike<number>;
 }
 
 /** Everything {@link trainModel} needs besides the tfjs runtime. */

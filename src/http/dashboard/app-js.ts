@@ -179,14 +179,19 @@ export const APP_JS = String.raw`(function () {
     return table('workers', [{ label: 'Worker' }, { label: 'Type' }, { label: 'Status' }, { label: 'GPU' }, { label: 'Current operation' },
       { label: 'Last check' }, { label: 'Endpoint' }], rows, 'No worker registered.');
   }
+  // The model version (strategy/tf_vN) when the operation used one, else the strategy name.
+  function strategyOf(md) {
+    var p = md.parameters || {};
+    return typeof p.model_version === 'string' ? p.model_version : typeof p.strategy_name === 'string' ? p.strategy_name : '–';
+  }
   function operationsTable(ops) {
     var rows = ops.map(function (op) {
       var md = op.metadata || {};
       var what = [md.symbol, md.timeframe].filter(Boolean).join(' ');
       return '<tr data-operation-id="' + esc(op.operation_id) + '">' + td(opLink(op.operation_id)) + td(badge(op.status)) + td(esc(op.operation_type)) +
-        td(esc(what) || '–') + td(progressBar(op.progress)) + td(esc(op.worker_id || '–')) + td(fmtTime(op.created_at)) + td(duration(op), 'num') + '</tr>';
+        td(esc(strategyOf(md))) + td(esc(what) || '–') + td(progressBar(op.progress)) + td(esc(op.worker_id || '–')) + td(fmtTime(op.created_at)) + td(duration(op), 'num') + '</tr>';
     });
-    return table('operations', [{ label: 'Operation' }, { label: 'Status' }, { label: 'Type' }, { label: 'Market' }, { label: 'Progress' },
+    return table('operations', [{ label: 'Operation' }, { label: 'Status' }, { label: 'Type' }, { label: 'Strategy / model' }, { label: 'Market' }, { label: 'Progress' },
       { label: 'Worker' }, { label: 'Created (UTC)' }, { label: 'Duration', num: true }], rows, 'No operation yet.');
   }
   async function overviewPage(gen) {
@@ -210,15 +215,25 @@ export const APP_JS = String.raw`(function () {
 
   // ---------- operation page ----------
   var METRICS = [
-    ['total_return_pct', 'Total return', 'pct'], ['total_return', 'Total return (amount)', 'num'],
+    ['total_return_pct', 'Total return', 'pct'], ['total_return', 'Total return (amount)', 'money'],
     ['annualized_return', 'Annualized return', 'pct'],
     ['buy_and_hold_return_pct', 'Buy & hold return', 'pct'], ['sharpe_ratio', 'Sharpe ratio', 'num'],
     ['sortino_ratio', 'Sortino ratio', 'num'], ['max_drawdown_pct', 'Max drawdown', 'pct'],
-    ['max_drawdown', 'Max drawdown (amount)', 'num'],
+    ['max_drawdown', 'Max drawdown (amount)', 'money'],
     ['win_rate', 'Win rate', 'pct'], ['profit_factor', 'Profit factor', 'num'], ['total_trades', 'Total trades', 'int'],
-    ['total_fees', 'Total fees', 'num'], ['exposure_pct', 'Exposure', 'pct'],
+    ['total_fees', 'Total fees', 'money'], ['exposure_pct', 'Exposure', 'pct'],
   ];
   var PCT_KEYS = { win_rate: true, annualized_return: true };
+  // Money with 2 decimals, durations with their unit.
+  var MONEY_KEYS = { avg_win: true, avg_loss: true, largest_win: true, largest_loss: true, expectancy: true };
+  function fmtMoney(v) { return isNum(v) ? v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '–'; }
+  function metricKind(k, v) {
+    if (/_pct$/.test(k) || PCT_KEYS[k]) return 'pct';
+    if (MONEY_KEYS[k]) return 'money';
+    if (k === 'avg_holding_period' || /_hours$/.test(k)) return 'hours';
+    if (/_bars$/.test(k)) return 'bars';
+    return Number.isInteger(v) ? 'int' : 'num';
+  }
   function humanize(k) { var s = k.replace(/_pct$/, ' %').replace(/_/g, ' '); return s.charAt(0).toUpperCase() + s.slice(1); }
   function metricsTable(m) {
     var seen = {}, rows = [];
@@ -226,13 +241,14 @@ export const APP_JS = String.raw`(function () {
       var v = m[key];
       seen[key] = true;
       if (v === undefined || (v !== null && typeof v === 'object')) return;
-      var shown = kind === 'pct' ? fmtPct(v) : kind === 'int' ? fmtNum(v, 0) : fmtNum(v, 3);
+      var shown = kind === 'pct' ? fmtPct(v) : kind === 'int' ? fmtNum(v, 0) : kind === 'money' ? fmtMoney(v)
+        : kind === 'hours' ? fmtNum(v, 1) + ' h' : kind === 'bars' ? fmtNum(v, 0) + ' bars' : fmtNum(v, 3);
       var cls = key.indexOf('return') >= 0 ? signClass(v) : key.indexOf('drawdown') >= 0 && key.indexOf('duration') < 0 && isNum(v) && v !== 0 ? 'neg' : '';
       rows.push('<tr data-metric="' + esc(key) + '">' + td(esc(label)) + td(shown, 'num ' + cls) + '</tr>');
     }
     METRICS.forEach(function (d) { row(d[0], d[1], d[2]); });
     Object.keys(m).forEach(function (k) {
-      if (!seen[k]) row(k, humanize(k), /_pct$/.test(k) || PCT_KEYS[k] ? 'pct' : Number.isInteger(m[k]) ? 'int' : 'num');
+      if (!seen[k]) row(k, humanize(k), metricKind(k, m[k]));
     });
     return '<table id="metrics" class="kv">' + rows.join('') + '</table>';
   }
@@ -257,12 +273,100 @@ export const APP_JS = String.raw`(function () {
     });
     var trades = Array.isArray(rs.trades) ? rs.trades : [];
     return '<section class="card"><h2>Equity</h2>' +
-      lineChart('equity-chart', [{ label: 'Equity', color: '#2563eb', points: eq }], { height: 300, yFmt: function (v) { return fmtNum(v, 0); }, xFmt: fmtDate }) +
+      lineChart('equity-chart', [{ label: 'Equity', color: '#2563eb', points: eq }].concat(benchmarkSeries(curve)), { height: 300, yFmt: function (v) { return fmtNum(v, 0); }, xFmt: fmtDate }) +
       lineChart('drawdown-chart', [{ label: 'Drawdown', color: '#dc2626', points: dd, area: true }],
         { height: 160, title: 'Drawdown', yZero: true, yFmt: function (v) { return v.toFixed(1) + ' %'; }, xFmt: fmtDate }) +
       '</section><div class="grid-result"><section class="card"><h2>Metrics</h2>' + metricsTable(rs.metrics || {}) + '</section>' +
       '<section class="card"><h2>Trades <span class="muted">(' + fmtNum(isNum(rs.trade_count) ? rs.trade_count : trades.length, 0) + ')</span></h2>' +
-      tradesTable(trades, rs.trade_count) + '</section></div>';
+      tradesTable(trades, rs.trade_count) + '</section></div>' + priceSection(curve, trades) + backtestContextSection(rs);
+  }
+  // Issue 10: benchmark overlay, costs, position semantics, benchmarks and signal diagnostics.
+  function benchmarkSeries(curve) {
+    var pts = [];
+    curve.forEach(function (p) { var t = toMs(p.time); if (t != null && isNum(p.benchmark_equity)) pts.push([t, p.benchmark_equity]); });
+    return pts.length ? [{ label: 'Buy & hold', color: '#9ca3af', points: pts }] : [];
+  }
+  // Price (close at each equity point) with the listed trades' entries (▲) and exits (▼).
+  function priceSection(curve, trades) {
+    var pts = [];
+    curve.forEach(function (p) { var t = toMs(p.time); if (t != null && isNum(p.close)) pts.push([t, p.close]); });
+    if (pts.length < 2) return '';
+    var W = 960, H = 300, L = 70, R = 16, T = 22, B = 26;
+    var x0 = pts[0][0], x1 = pts[pts.length - 1][0], y0 = Infinity, y1 = -Infinity;
+    var marks = [];
+    trades.forEach(function (tr) {
+      [[tr.entry_time, tr.entry_price, 'entry'], [tr.exit_time, tr.exit_price, 'exit']].forEach(function (m) {
+        var t = toMs(m[0]);
+        if (t != null && t > x1) t = x1; // the end-of-data exit is at the last bar's close
+        if (t != null && isNum(m[1]) && t >= x0) marks.push([t, m[1], m[2], tr.side]);
+      });
+    });
+    pts.concat(marks).forEach(function (p) { if (p[1] < y0) y0 = p[1]; if (p[1] > y1) y1 = p[1]; });
+    var pad = (y1 - y0) * 0.05 || 1; y0 -= pad; y1 += pad;
+    function sx(x) { return L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R); }
+    function sy(y) { return T + (1 - (y - y0) / (y1 - y0)) * (H - T - B); }
+    var out = ['<svg id="price-chart" class="chart" viewBox="0 0 ' + W + ' ' + H + '" role="img" aria-label="Price">'];
+    niceTicks(y0, y1, 5).forEach(function (v) {
+      var y = sy(v).toFixed(1);
+      out.push('<line class="grid" x1="' + L + '" x2="' + (W - R) + '" y1="' + y + '" y2="' + y + '"/><text x="' + (L - 6) + '" y="' + y + '" text-anchor="end" dominant-baseline="middle">' + esc(fmtNum(v, 4)) + '</text>');
+    });
+    for (var i = 0; i <= 5; i++) {
+      var xv = x0 + ((x1 - x0) * i) / 5;
+      out.push('<text x="' + sx(xv).toFixed(1) + '" y="' + (H - 8) + '" text-anchor="' + (i === 0 ? 'start' : i === 5 ? 'end' : 'middle') + '">' + esc(fmtDate(xv)) + '</text>');
+    }
+    out.push('<path class="series" data-series="Close" d="' + pts.map(function (p, j) { return (j ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1); }).join(' ') + '" fill="none" stroke="#6b7280" stroke-width="1.2"/>');
+    marks.forEach(function (m) {
+      var x = sx(m[0]), y = sy(m[1]), up = (m[2] === 'entry') === (m[3] !== 'short');
+      var d = up ? 'M' + x.toFixed(1) + ' ' + (y - 1).toFixed(1) + ' l-5 9 h10 z' : 'M' + x.toFixed(1) + ' ' + (y + 1).toFixed(1) + ' l-5 -9 h10 z';
+      out.push('<path class="trade-marker ' + m[2] + '" d="' + d + '" fill="' + (m[2] === 'entry' ? '#16a34a' : '#dc2626') + '"><title>' + esc(m[2] + ' ' + m[3] + ' ' + fmtNum(m[1], 5)) + '</title></path>');
+    });
+    out.push('</svg>');
+    return '<section class="card"><h2>Price and trades <span class="muted">(▲ buy, ▼ sell; the listed trades)</span></h2>' + out.join('') + '</section>';
+  }
+  function backtestContextSection(rs) {
+    var out = '';
+    var c = rs.costs, t = rs.trading, b = rs.benchmarks, d = rs.diagnostics, m = rs.metrics || {};
+    if (c && typeof c === 'object' && t && typeof t === 'object') {
+      var size = t.position_size && isNum(t.position_size.units) ? fmtNum(t.position_size.units, 2) + ' units' : t.position_size ? fmtPct(t.position_size.fraction) + ' of equity' : '–';
+      var sep = t.min_signal_separation ? (isNum(t.min_signal_separation.bars) ? t.min_signal_separation.bars + ' bars' : esc(t.min_signal_separation.duration) + ' since last fill') : '–';
+      out += '<section class="card"><h2>Costs and positions</h2><table id="backtest-costs" class="kv">' +
+        kvRow('Asset class', esc(c.asset_class) + (c.sources && c.sources.commission === 'default' ? ' (default costs)' : '')) +
+        kvRow('Commission per fill', fmtFixed(c.commission_bps, 2) + ' bps') +
+        kvRow('Slippage per fill', fmtFixed(c.slippage_bps, 2) + ' bps + ' + fmtFixed(c.slippage_pips, 2) + ' pip') +
+        kvRow('Fee per fill', fmtFixed(c.fee_per_trade, 2)) +
+        kvRow('Positions', (t.allow_short ? 'long/short' : 'long-only') + ', opposite signal ' + esc(t.on_opposite_signal)) +
+        kvRow('Size', size) + kvRow('Signal separation', sep) +
+        (rs.model && typeof rs.model === 'object' ? kvRow('Model', esc(rs.model.version) + ', trained ' + esc(rs.model.trained_from || '…') + ' → ' + esc(rs.model.trained_to || 'end of data') +
+          (rs.model.out_of_sample ? ' (this run is out of sample)' : ' (this run overlaps the training data)')) : '') + '</table></section>';
+    }
+    if (b && typeof b === 'object') {
+      var rows = [['Strategy', m], ['Buy & hold (same size, costs)', b.buy_and_hold || {}], ['Buy & hold (100 %, costs)', b.buy_and_hold_full || {}]];
+      out += '<section class="card"><h2>Compared with buy &amp; hold</h2>' + table('benchmarks', [{ label: '' }, { label: 'Return', num: true }, { label: 'Sharpe', num: true }, { label: 'Max DD', num: true }],
+        rows.map(function (r) { return '<tr>' + td(esc(r[0])) + td(fmtPct(r[1].total_return_pct), 'num ' + signClass(r[1].total_return_pct)) + td(fmtFixed(r[1].sharpe_ratio, 2), 'num') + td(fmtPct(r[1].max_drawdown_pct), 'num') + '</tr>'; }), '') + '</section>';
+    }
+    if (d && typeof d === 'object') {
+      var notes = (d.no_trade_reasons || []).map(function (x) { return '<li>No trades: ' + esc(x) + '</li>'; }).concat((d.data_warnings || []).map(function (x) { return '<li>Data: ' + esc(x) + '</li>'; }));
+      out += '<section class="card"><h2>Signals</h2><table id="signal-diagnostics" class="kv">' +
+        kvRow('Raw BUY / HOLD / SELL', fmtNum(d.raw_buy, 0) + ' / ' + fmtNum(d.raw_hold, 0) + ' / ' + fmtNum(d.raw_sell, 0) + ' of ' + fmtNum(d.decision_bars, 0) + ' bars') +
+        kvRow('Below threshold', fmtNum(d.below_threshold, 0)) + kvRow('Already in position', fmtNum(d.already_in_position, 0)) +
+        kvRow('Shorts not allowed', fmtNum(d.short_not_allowed, 0)) + kvRow('By separation', fmtNum(d.by_separation, 0)) +
+        kvRow('No capital', fmtNum(d.no_capital, 0)) + kvRow('Executed', fmtNum(d.executed, 0)) + kvRow('Liquidations', fmtNum(d.liquidations, 0)) +
+        kvRow('Highest BUY / SELL probability', fmtFixed(d.max_buy_probability, 3) + ' / ' + fmtFixed(d.max_sell_probability, 3)) + '</table>' +
+        (notes.length ? '<ul class="warnings">' + notes.join('') + '</ul>' : '') + '</section>';
+    }
+    return out;
+  }
+  // Issue 10: test-set evaluation of a training run (per-class precision/recall, confusion matrix).
+  function evaluationSection(rs) {
+    if (!rs || !Array.isArray(rs.test_per_class)) return '';
+    var labels = ['BUY', 'HOLD', 'SELL'];
+    var perClass = table('per-class', [{ label: 'Class' }, { label: 'Precision', num: true }, { label: 'Recall', num: true }, { label: 'F1', num: true }, { label: 'Support', num: true }],
+      rs.test_per_class.map(function (c) { return '<tr>' + td(esc(c.label)) + td(fmtPct(c.precision), 'num') + td(fmtPct(c.recall), 'num') + td(fmtFixed(c.f1, 3), 'num') + td(fmtNum(c.support, 0), 'num') + '</tr>'; }), '');
+    var cm = Array.isArray(rs.test_confusion_matrix) ? table('confusion-matrix', [{ label: 'actual \\ predicted' }].concat(labels.map(function (l) { return { label: l, num: true }; })),
+      rs.test_confusion_matrix.map(function (row, i) { return '<tr>' + td(esc(labels[i])) + row.map(function (v) { return td(fmtNum(v, 0), 'num'); }).join('') + '</tr>'; }), '') : '';
+    return '<section class="card"><h2>Test-set evaluation</h2><p class="muted">Balanced accuracy ' + fmtPct(rs.test_balanced_accuracy) + ' (chance 33.33 %), macro-F1 ' + fmtFixed(rs.test_macro_f1, 3) +
+      ', kappa ' + fmtFixed(rs.test_cohen_kappa, 3) + '; always ' + esc(rs.train_majority_class) + ' (training majority) scores ' + fmtPct(rs.train_majority_accuracy) + ', chance ' + fmtPct(rs.chance_accuracy) + '.</p>' +
+      perClass + cm + '</section>';
   }
   function trainingSection(op, epochs) {
     var rows = epochs.filter(function (e) { return e && isNum(e.epoch); });
@@ -290,7 +394,7 @@ export const APP_JS = String.raw`(function () {
         return '<tr>' + td(esc(humanize(k))) + td(shown) + '</tr>';
       }).join('') + '</table></section>';
     }
-    return summary + '<section class="card"><h2>Training</h2>' + charts + '<h3>Epochs</h3><div class="scroll">' + table1 + '</div></section>';
+    return summary + evaluationSection(rs) + '<section class="card"><h2>Training</h2>' + charts + '<h3>Epochs</h3><div class="scroll">' + table1 + '</div></section>';
   }
   function kvRow(k, v) { return '<tr>' + td(esc(k)) + td(v) + '</tr>'; }
   function renderOperation(op, epochs) {

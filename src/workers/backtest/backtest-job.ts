@@ -15,13 +15,17 @@ export const backtestJob = defineJob({
     timeframe: p.timeframe ?? null,
     start_date: p.start_date,
     end_date: p.end_date,
-    parameters: { ...p },
+    // The uploaded YAML can be large: the operation record keeps its name, not the text.
+    parameters: (({ strategy_yaml, ...rest }) =>
+      strategy_yaml === undefined
+        ? rest
+        : { ...rest, strategy_name: /^name:\s*["']?([A-Za-z0-9_.-]+)/m.exec(strategy_yaml)?.[1] ?? null, strategy_source: 'strategy_yaml' })(p),
   }),
   // A 400 for what the schema cannot see, before the worker takes the job: the strategy is a
   // file in this worker's strategies dir and the model reference a folder in its models dir.
   async validate(p, settings) {
     const s = settings as { strategiesDir: string; modelsDir: string };
-    loadStrategyOr400(p.strategy_name, s.strategiesDir);
+    if (p.strategy_name !== undefined) loadStrategyOr400(p.strategy_name, s.strategiesDir);
     if (p.model_path !== undefined) {
       try {
         await resolveModelRef(s.modelsDir, p.model_path);

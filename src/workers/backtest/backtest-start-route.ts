@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '../../core/errors.js';
 import type { StartRouteSpec } from '../../http/routes/start.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
-import { checkDataCoverage, loadStrategyOr400, parseDateRange, withTimeframeOr400 } from '../request-checks.js';
+import { checkDataCoverage, parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
 import { BacktestStartRequest } from './backtest-request.js';
 
 export interface BacktestRouteSettings {
@@ -25,7 +25,7 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
     // Backtests are cheap and deterministic: a lost worker's backtest runs again elsewhere.
     defaultMaxAttempts: 3,
     async prepare(body) {
-      const strategy = loadStrategyOr400(body.strategy_name, settings.strategiesDir);
+      const strategy = strategyFromRequestOr400(body, settings.strategiesDir);
       const symbol = body.symbol ?? strategy.training_data.symbols.symbols[0]!;
       const timeframe = body.timeframe ?? strategy.training_data.timeframes.base_timeframe;
       const effective = withTimeframeOr400(strategy, timeframe);
@@ -47,10 +47,16 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
           timeframe,
           start_date: new Date(start).toISOString().slice(0, 10),
           end_date: new Date(end).toISOString().slice(0, 10),
-          parameters: { strategy_name: body.strategy_name, initial_capital: body.initial_capital, commission: body.commission, slippage: body.slippage, model_path: modelPath ?? null, mode: effective.decisions.mode },
+          parameters: { strategy_name: strategy.name, strategy_source: body.strategy_yaml !== undefined ? 'strategy_yaml' : 'strategy_name', initial_capital: body.initial_capital, commission: body.commission ?? null, slippage: body.slippage ?? null, allow_short: body.allow_short ?? effective.trading.allow_short, on_opposite_signal: body.on_opposite_signal ?? effective.trading.on_opposite_signal, model_path: modelPath ?? null, model_version: modelVersionOf(modelPath), mode: effective.decisions.mode },
         },
         payload,
       };
     },
   };
+}
+
+/** `strategy/1h_v3` from a bundle path `…/strategy/1h_v3` (null for rules mode or another layout). */
+function modelVersionOf(modelPath: string | undefined): string | null {
+  const m = modelPath === undefined ? null : /([^/\\]+)[/\\]([^/\\]+_v\d+)[/\\]?$/.exec(modelPath);
+  return m ? `${m[1]}/${m[2]}` : null;
 }

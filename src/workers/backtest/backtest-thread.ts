@@ -2,11 +2,15 @@
 import type { JobOutput, ThreadJobContext } from '../../worker-kit/job.js';
 import { runStrategyBacktest } from '../../domain/pipeline/run-strategy-backtest.js';
 import { loadStrategyByName } from '../../domain/strategy/load-strategy.js';
+import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { BacktestStartRequest } from './backtest-request.js';
 
 export async function run(params: BacktestStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
   const s = ctx.settings as { dataDir: string; modelsDir: string; strategiesDir: string };
-  const strategy = loadStrategyByName(params.strategy_name, s.strategiesDir);
+  const strategy =
+    params.strategy_yaml !== undefined
+      ? parseStrategyYaml(params.strategy_yaml, 'strategy_yaml')
+      : loadStrategyByName(params.strategy_name ?? '', s.strategiesDir);
   const out = await runStrategyBacktest(
     {
       strategy,
@@ -17,8 +21,16 @@ export async function run(params: BacktestStartRequest, ctx: ThreadJobContext): 
       startDate: params.start_date,
       endDate: params.end_date,
       initialCapital: params.initial_capital,
-      commission: params.commission,
-      slippage: params.slippage,
+      overrides: {
+        commission: params.commission,
+        slippage: params.slippage,
+        fee_per_trade: params.fee_per_trade,
+        allow_short: params.allow_short,
+        on_opposite_signal: params.on_opposite_signal,
+        position_size: params.position_size,
+        position_units: params.position_units,
+        min_signal_separation: params.min_signal_separation,
+      },
       modelPath: params.model_path,
     },
     { progress: (u) => ctx.progress(u), isCancelled: () => ctx.isCancelled() },

@@ -13,6 +13,7 @@ export const TrainingStartRequest = Type.Object(
     timeframes: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]+[mhdwM]$' }), { minItems: 1, maxItems: 1 })),
     start_date: Type.Optional(Type.String({ pattern: DATE })),
     end_date: Type.Optional(Type.String({ pattern: DATE })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295, description: "Seed of weights, shuffling and dropout; default: the strategy's training.seed, else 42" })),
     prefer_gpu: Type.Optional(Type.Boolean({ default: true, description: 'Try GPU workers first (backend only)' })),
     require_gpu: Type.Optional(Type.Boolean({ default: false, description: 'Only GPU workers (backend only)' })),
     force: Type.Optional(Type.Boolean({ default: false, description: 'Train a rules-mode strategy anyway (its backtests do not use the model)' })),

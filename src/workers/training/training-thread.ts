@@ -6,7 +6,8 @@ import type { TrainingStartRequest } from './training-request.js';
 
 export async function run(params: TrainingStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
   const s = ctx.settings as { dataDir: string; modelsDir: string; strategiesDir: string };
-  const strategy = resolveTrainingStrategy(params, s.strategiesDir);
+  const named = resolveTrainingStrategy(params, s.strategiesDir);
+  const strategy = params.seed === undefined ? named : { ...named, training: { ...named.training, seed: params.seed } };
   const out = await runStrategyTraining(
     {
       strategy,

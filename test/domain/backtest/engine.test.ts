@@ -65,8 +65,8 @@ test('one long trade: exact fills, commission on entry and exit, final cash', ()
   near(r.metrics.total_fees, entryComm + exitComm, 'fees');
 });
 
-test('one short trade (no position awareness: the BUY only closes)', () => {
-  const r = runBacktestEngine({ bars: BARS, probabilities: probsOf('S.B..'), config: { positionAwareness: false } });
+test('one short trade (allowShort, close on opposite: the BUY only closes)', () => {
+  const r = runBacktestEngine({ bars: BARS, probabilities: probsOf('S.B..'), config: { allowShort: true } });
   const entryFill = 101 * 0.9995; // a sell: 100.9495
   const qty = 25_000 / entryFill;
   const cashAfterEntry = 100_000 + 25_000 - 25; // short proceeds in, commission out: 124 975
@@ -134,8 +134,8 @@ test('minSignalSeparation ignores a signal too close to the last executed one', 
   assert.equal(spaced.trades[0]!.exit_time, iso(T0 + 3 * HOUR_MS)); // SELL on bar 1 (1 − 0 < 2) ignored
 });
 
-test('position awareness: SELL while long reverses into a short at the same open', () => {
-  const r = runBacktestEngine({ bars: BARS, probabilities: probsOf('B.S..') });
+test("onOppositeSignal 'reverse': SELL while long reverses into a short at the same open", () => {
+  const r = runBacktestEngine({ bars: BARS, probabilities: probsOf('B.S..'), config: { onOppositeSignal: 'reverse', allowShort: true } });
   assert.equal(r.trades.length, 2);
   const [long, short] = r.trades as [(typeof r.trades)[0], (typeof r.trades)[0]];
   const e1 = 101 * 1.0005;
@@ -153,8 +153,8 @@ test('position awareness: SELL while long reverses into a short at the same open
   near(short.quantity, q2, 'short qty');
   near(short.gross_pnl, q2 * (e2 - x2), 'short gross');
   near(r.finalCash, finalCash, 'final cash');
-  // Without awareness the same SELL only closes; a BUY while long is ignored either way.
-  assert.equal(runBacktestEngine({ bars: BARS, probabilities: probsOf('B.S..'), config: { positionAwareness: false } }).trades.length, 1);
+  // With 'close' the same SELL only closes; a BUY while long is ignored either way.
+  assert.equal(runBacktestEngine({ bars: BARS, probabilities: probsOf('B.S..'), config: { onOppositeSignal: 'close', allowShort: true } }).trades.length, 1);
   const twice = runBacktestEngine({ bars: BARS, probabilities: probsOf('BB...') });
   assert.equal(twice.trades.length, 1);
   assert.equal(twice.trades[0]!.entry_time, iso(T0 + HOUR_MS));
@@ -184,7 +184,7 @@ test('startIndex: earlier signals are ignored and metrics start there', () => {
 test('rejects mismatched inputs and bad config', () => {
   assert.throws(() => runBacktestEngine({ bars: BARS, probabilities: new Float32Array(14) }), InvalidBacktestInputError);
   assert.throws(() => runBacktestEngine({ bars: BARS, probabilities: probsOf('.....'), config: { startIndex: 5 } }), InvalidBacktestInputError);
-  assert.throws(() => runBacktestEngine({ bars: BARS, probabilities: probsOf('.....'), config: { positionSizePct: 0 } }), InvalidBacktestInputError);
+  assert.throws(() => runBacktestEngine({ bars: BARS, probabilities: probsOf('.....'), config: { positionSize: 0 } }), InvalidBacktestInputError);
   assert.throws(() => runBacktestEngine({ bars: BARS, probabilities: probsOf('.....'), config: { timeframe: '0h' } }), InvalidBacktestInputError);
 });
 

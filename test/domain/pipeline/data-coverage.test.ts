@@ -47,8 +47,7 @@ test('a real backtest past the end of the sample data reports the range it used 
       startDate: '2024-10-01',
       endDate: '2025-06-30',
       initialCapital: 100_000,
-      commission: 0,
-      slippage: 0,
+      overrides: { commission: 0, slippage: 0 },
     },
     { progress: () => undefined, isCancelled: () => false },
   );

@@ -262,7 +262,7 @@ describe('validateStrategy: every problem is reported at its path', () => {
     ['rules mode without rules', (d) => (d.decisions.mode = 'rules', delete d.decisions.rules), 'decisions.rules', /is required when mode is 'rules'/],
     ['rules with no terms at all', (d) => (d.decisions.rules = { buy: [], sell: [] }), 'decisions.rules', /at least one term/],
     ['rules unknown key', (d) => (d.decisions.rules.hold = ['rsi_14.neutral']), 'decisions.rules.hold', /unknown key/],
-    ['unknown top-level key (with suggestion)', (d) => (d.trainning = d.training), 'trainning', /unknown key \(did you mean 'training'\?\)/],
+    ['unknown top-level key (with suggestion)', (d) => (d.trainning = d.training), 'trainning', /unknown key \(did you mean 'training'( or 'trading')?\?\)/],
     ['missing name', (d) => delete d.name, 'name', /is required/],
     ['name with a slash', (d) => (d.name = 'a/b'), 'name', /invalid value 'a\/b'/],
     ['missing training_data', (d) => delete d.training_data, 'training_data', /is required/],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { splitChronologically } from '../../../src/domain/training/chronological-split.js';
+import { splitChronologically, splitChronologicallyByTime } from '../../../src/domain/training/chronological-split.js';
 import { TrainingInputError } from '../../../src/domain/training/training-input-error.js';
 
 const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
@@ -37,4 +37,18 @@ test('empty validation/test are allowed; bad fractions and empty train are not',
   assert.throws(() => splitChronologically(range(0, 10), { train: 1.2, validation: -0.1, test: -0.1 }), TrainingInputError);
   assert.throws(() => splitChronologically(range(0, 0), { train: 0.7, validation: 0.15, test: 0.15 }), TrainingInputError);
   assert.throws(() => splitChronologically(range(0, 10), { train: 0.7, validation: 0.15, test: 0.15 }, -1), TrainingInputError);
+});
+
+test('split by time: equal bar times never straddle a boundary; the gap counts bar times', () => {
+  // Two symbols stacked: rows 0-9 (A) and 10-19 (B) at times 0..9 each; B's row 10+t is time t.
+  const rows = Int32Array.from({ length: 20 }, (_, i) => i);
+  const times = Array.from({ length: 20 }, (_, i) => i % 10);
+  const s = splitChronologicallyByTime(rows, times, { train: 0.55, validation: 0.2, test: 0.25 }, 1);
+  const timesOf = (a: Int32Array) => [...new Set(Array.from(a, (r) => times[r] as number))].sort((x, y) => x - y);
+  // round(20·0.55) = 11 → moved to 12 so both rows of time 5 train.
+  assert.deepEqual(timesOf(s.train), [0, 1, 2, 3, 4, 5]);
+  assert.equal(s.train.length, 12);
+  assert.deepEqual(timesOf(s.validation), [7]); // time 6 purged
+  assert.deepEqual(timesOf(s.test), [9]); // time 8 purged
+  assert.equal(s.validation.length, 2);
 });

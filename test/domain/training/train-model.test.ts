@@ -216,3 +216,64 @@ test('invalid input is rejected with TrainingInputError', async () => {
   ];
   for (const request of bad) await assert.rejects(trainModel(tf, request), TrainingInputError);
 });
+
+test('same seed WITH dropout: identical weights and metrics; another seed differs', async () => {
+  const data = learnableData(800, 3);
+  const run = async (seed: number) => {
+    const r = await trainModel(tf, {
+      data: { ...data, split },
+      model: { hiddenLayers: [12, 6], activation: 'relu', dropout: 0.3 },
+      training: { epochs: 3, batchSize: 32, learningRate: 0.01, seed },
+    });
+    const weights = r.model.getWeights().map((w) => Array.from(w.dataSync()));
+    r.model.dispose();
+    const { duration_s: _d, history, ...rest } = r.metrics;
+    return { weights, rest, history: history.map(({ duration_s: _e, ...h }) => h) };
+  };
+  const a = await run(7);
+  const b = await run(7);
+  assert.deepEqual(a.weights, b.weights);
+  assert.deepEqual(a.history, b.history);
+  assert.deepEqual(a.rest, b.rest);
+  assert.equal(a.rest.seed, 7);
+  const c = await run(8);
+  assert.notDeepEqual(c.weights, a.weights);
+});
+
+test('test metrics carry balanced accuracy, macro-F1, kappa and the training-set majority and chance baselines', async () => {
+  const data = learnableData(1500, 4);
+  const r = await trainModel(tf, {
+    data: { ...data, split },
+    model: { hiddenLayers: [16], activation: 'relu', dropout: 0 },
+    training: { epochs: 6, batchSize: 32, learningRate: 0.01 },
+  });
+  r.model.dispose();
+  const t = r.metrics.test!;
+  const train = r.metrics.label_distribution.train;
+  const majority = train.indexOf(Math.max(...train));
+  assert.equal(t.train_majority!.class, ['BUY', 'HOLD', 'SELL'][majority]);
+  assert.equal(t.train_majority!.accuracy, t.per_class[majority]!.support / t.samples);
+  assert.ok(t.balanced_accuracy > 0.8 && t.macro_f1 > 0.8 && t.cohen_kappa > 0.7, JSON.stringify(t));
+  assert.ok(t.chance_accuracy! > 0 && t.chance_accuracy! < t.train_majority!.accuracy);
+});
+
+test('times given: rows of several symbols are split by bar time, never one symbol in train and the other in test', async () => {
+  const a = learnableData(600, 3);
+  const b = learnableData(600, 3);
+  const features = new Float32Array(a.features.length * 2);
+  features.set(a.features);
+  features.set(b.features, a.features.length);
+  const labels = new Uint8Array(1200);
+  labels.set(a.labels);
+  labels.set(b.labels, 600);
+  const times = Float64Array.from({ length: 1200 }, (_, i) => (i % 600) * 3_600_000);
+  const r = await trainModel(tf, {
+    data: { features, rows: 1200, cols: a.cols, labels, split, times },
+    model: { hiddenLayers: [4], activation: 'relu', dropout: 0 },
+    training: { epochs: 1, batchSize: 64, learningRate: 0.01, splitGapRows: 5 },
+  });
+  r.model.dispose();
+  assert.equal(r.metrics.split_by, 'time');
+  // 420 bar times (840 rows) train; 5 bar times purged; 85 validate; 5 purged; 85 test.
+  assert.deepEqual(r.metrics.split_rows, { train: 840, validation: 170, test: 170 });
+});

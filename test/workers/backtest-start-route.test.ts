@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InvalidRequestError } from '../../src/core/errors.js';
+import { backtestStartRoute } from '../../src/workers/backtest/backtest-start-route.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const route = backtestStartRoute({ dataDir: join(repoRoot, 'data'), strategiesDir: join(repoRoot, 'strategies'), modelsDir: join(repoRoot, 'no-models') });
+const dates = { start_date: '2024-01-01', end_date: '2024-03-31' };
+
+test('a backtest request may carry the strategy as strategy_yaml; its name is recorded, the text is passed on', async () => {
+  const yaml = readFileSync(join(repoRoot, 'strategies', 'rsi_reversion_rules.yaml'), 'utf8').replace('name: rsi_reversion_rules', 'name: my_copy');
+  const prepared = await route.prepare({ strategy_yaml: yaml, ...dates, initial_capital: 100_000 } as never);
+  assert.equal((prepared.metadata.parameters as Record<string, unknown>)['strategy_name'], 'my_copy');
+  assert.equal((prepared.metadata.parameters as Record<string, unknown>)['strategy_source'], 'strategy_yaml');
+  assert.equal((prepared.payload as Record<string, unknown>)['strategy_yaml'], yaml);
+  assert.equal(prepared.metadata.symbol, 'EURUSD');
+});
+
+test('exactly one of strategy_name and strategy_yaml; an invalid YAML is a 400 naming the field', async () => {
+  const issue = async (body: object) => {
+    try {
+      await route.prepare({ ...dates, initial_capital: 100_000, ...body } as never);
+    } catch (e) {
+      assert.ok(e instanceof InvalidRequestError);
+      return e.message;
+    }
+    assert.fail('expected InvalidRequestError');
+  };
+  assert.match(await issue({}), /strategy_name: give exactly one of strategy_name or strategy_yaml/);
+  assert.match(await issue({ strategy_name: 'rsi_reversion_rules', strategy_yaml: 'name: x' }), /give exactly one/);
+  assert.match(await issue({ strategy_yaml: 'name: x\ntrading: { allow_short: maybe }\n' }), /strategy_yaml: trading\.allow_short: expected true or false/);
+});
+
+test('the operation records the model version next to the model path', async (t) => {
+  const { mkdirSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'ktrdr-mv-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bundle = join(dir, 'rsi_macd_1h', '1h_v7');
+  mkdirSync(bundle, { recursive: true });
+  const neural = await route.prepare({ strategy_name: 'rsi_macd_1h', model_path: bundle, ...dates, initial_capital: 100_000 } as never);
+  assert.equal((neural.metadata.parameters as Record<string, unknown>)['model_version'], 'rsi_macd_1h/1h_v7');
+  const rules = await route.prepare({ strategy_name: 'rsi_reversion_rules', ...dates, initial_capital: 100_000 } as never);
+  assert.equal((rules.metadata.parameters as Record<string, unknown>)['model_version'], null);
+});
