@@ -61,7 +61,7 @@ test('`ktrdr up` with a CPU and a GPU training worker: GPU first, CPU while it i
     models.push(op.result_summary.model_path);
   }
   const gpuOnly = await waitForStatus(base, requireGpu.body.operation_id, ['completed', 'failed'], 120_000);
-  assert.equal(gpuOnly.worker_id, 'training-1', 'the queued require_gpu training ran on the GPU worker once it was free');
+  assert.equal(gpuOnly.worker_id, first.body.worker_id, 'the queued require_gpu training ran on the GPU worker once it was free');
   for (const model_path of models) {
     const bt = await api(base, '/api/v1/backtests/start', {
       method: 'POST',

@@ -38,9 +38,10 @@ test('the operation records the model version next to the model path', async (t)
   const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'ktrdr-mv-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const bundle = join(dir, 'rsi_macd_1h', '1h_v7');
-  mkdirSync(bundle, { recursive: true });
-  const neural = await route.prepare({ strategy_name: 'rsi_macd_1h', model_path: bundle, ...dates, initial_capital: 100_000 } as never);
+  mkdirSync(join(dir, 'rsi_macd_1h', '1h_v7'), { recursive: true });
+  // model_path is a reference inside the models dir (never an absolute path).
+  const inDir = backtestStartRoute({ dataDir: join(repoRoot, 'data'), strategiesDir: join(repoRoot, 'strategies'), modelsDir: dir });
+  const neural = await inDir.prepare({ strategy_name: 'rsi_macd_1h', model_path: 'rsi_macd_1h/1h_v7', ...dates, initial_capital: 100_000 } as never);
   assert.equal((neural.metadata.parameters as Record<string, unknown>)['model_version'], 'rsi_macd_1h/1h_v7');
   const rules = await route.prepare({ strategy_name: 'rsi_reversion_rules', ...dates, initial_capital: 100_000 } as never);
   assert.equal((rules.metadata.parameters as Record<string, unknown>)['model_version'], null);

@@ -122,7 +122,10 @@ export class WorkerAdmission {
     if (claimed) {
       const op = operations.active().find((o) => o.operation_id === claimed);
       const holder = op?.worker_id && op.worker_id !== req.worker_id ? registry.get(op.worker_id) : undefined;
-      if (op && !isTerminal(op.status) && holder && holder.unreachableSince === null) {
+      // A worker that once held an attempt of this op (a stale one, after a partition) is no
+      // impostor: it registers, and the backend cancels its stale run. Anyone else is refused.
+      const heldBefore = op?.attempts?.some((a) => a.worker_id === req.worker_id) ?? false;
+      if (op && !isTerminal(op.status) && holder && holder.unreachableSince === null && !heldBefore) {
         throw new WorkerConflictError(req.worker_id, `current_operation_id ${claimed} runs on worker '${holder.workerId}'`);
       }
     }
