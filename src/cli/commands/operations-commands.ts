@@ -31,12 +31,18 @@ export function formatOperationDetails(op: Operation, status: (word: string) => 
     ['Type', op.operation_type],
     ['Status', status(op.status)],
     ['Progress', describeProgress(op)],
+    ['Queue position', op.status === 'queued' && op.queue_position ? String(op.queue_position) : undefined],
+    ['Detail', op.status_detail ?? undefined],
     ['Worker', op.worker_id],
     ['Subject', describeOperationSubject(op) || undefined],
     ['Created', formatTimestamp(op.created_at)],
     ['Started', formatTimestamp(op.started_at)],
     ['Completed', formatTimestamp(op.completed_at)],
     [op.status === 'cancelled' ? 'Reason' : 'Error', op.error_message ?? undefined],
+    [
+      'Attempts',
+      op.attempts && op.attempts.length > 0 ? op.attempts.map((a) => `${a.worker_id}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ') : undefined,
+    ],
   ]);
 }
 
@@ -55,12 +61,12 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
   ops
     .command('list', { isDefault: true })
     .description('list operations, newest first')
-    .option('--status <status>', 'only this status: pending, running, completed, failed, cancelled', parseOperationStatus)
+    .option('--status <status>', 'only this status: queued, pending, running, completed, failed, cancelled', parseOperationStatus)
     .option('--type <type>', 'only this operation type, e.g. backtesting or training')
     .option('--active', 'only pending and running operations')
     .option('--limit <n>', 'at most N operations (default 100)', parsePositiveInteger)
     .option('--offset <n>', 'skip the first N', parseCount)
-    .addHelpText('after', '\nExamples:\n  ktrdr ops\n  ktrdr operations list --active\n  ktrdr operations list --status failed --type training --limit 10')
+    .addHelpText('after', '\nExamples:\n  ktrdr ops\n  ktrdr operations list --active\n  ktrdr operations list --status failed --type training --limit 10\n  ktrdr ops list --status queued')
     .action(async (o: ListOptions, command: Command) => {
       const list = await ctx.client(command).listOperations({
         status: o.status,
