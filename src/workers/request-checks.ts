@@ -1,5 +1,6 @@
 import { parseStrategyYaml } from '../domain/strategy/parse-strategy-yaml.js';
 import { DataError } from '../domain/data/data-error.js';
+import { parseUtcDate } from '../domain/data/date-range.js';
 import { listAvailableData } from '../domain/data/data-files.js';
 import { loadOhlcv } from '../domain/data/ohlcv-loader.js';
 import { requiredTimeframes } from '../domain/features/build-features.js';
@@ -34,7 +35,7 @@ export function withTimeframeOr400(strategy: StrategyConfig, timeframe: string):
 }
 
 function parseDate(field: string, value: string): number {
-  const t = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  const t = parseUtcDate(value);
   if (!Number.isFinite(t)) throw InvalidRequestError.field(field, `'${value}' is not a valid date (use YYYY-MM-DD)`);
   return t;
 }

@@ -82,3 +82,13 @@ export function filterOhlcvByDate(series: OhlcvSeries, range: DateRange, file?: 
   }
   return from === 0 && to === series.length ? series : sliceOhlcv(series, from, to);
 }
+
+/**
+ * Epoch ms of a request date: `YYYY-MM-DD` is midnight UTC, and a date-time without a zone is UTC
+ * too (`Date.parse` would read it in the process's local time zone). NaN when it is not a date.
+ */
+export function parseUtcDate(value: string): number {
+  const v = value.trim().replace(' ', 'T');
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return Date.parse(`${v}T00:00:00Z`);
+  return Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
+}

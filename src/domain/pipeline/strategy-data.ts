@@ -1,3 +1,4 @@
+import { parseUtcDate } from '../data/date-range.js';
 import { loadOhlcv } from '../data/ohlcv-loader.js';
 import type { OhlcvSeries } from '../data/ohlcv.js';
 import { buildFeatures, requiredTimeframes } from '../features/build-features.js';
@@ -58,7 +59,7 @@ export function loadStrategyData(
 /** Index of the first bar whose open time is at or after `isoDate` (length if none). */
 export function firstIndexAtOrAfter(time: Float64Array, isoDate: string | undefined): number {
   if (isoDate === undefined) return 0;
-  const t = Date.parse(isoDate.length === 10 ? `${isoDate}T00:00:00Z` : isoDate);
+  const t = parseUtcDate(isoDate);
   let lo = 0;
   let hi = time.length;
   while (lo < hi) {

@@ -87,3 +87,12 @@ test('targets that are not a whole multiple of the source are refused', () => {
     assert.throws(() => resampleOhlcv(hourly, tf), (e: unknown) => e instanceof DataError && e.code === 'DATA_INVALID' && /cannot resample T from 1h/.test(e.message), tf);
   }
 });
+
+test('request dates without a zone are UTC whatever the process time zone', async () => {
+  const { parseUtcDate } = await import('../../../src/domain/data/date-range.js');
+  assert.equal(parseUtcDate('2024-01-01'), Date.UTC(2024, 0, 1));
+  assert.equal(parseUtcDate('2024-01-01T12:30'), Date.UTC(2024, 0, 1, 12, 30));
+  assert.equal(parseUtcDate('2024-01-01 12:30:00'), Date.UTC(2024, 0, 1, 12, 30));
+  assert.equal(parseUtcDate('2024-01-01T12:30:00+02:00'), Date.UTC(2024, 0, 1, 10, 30));
+  assert.ok(Number.isNaN(parseUtcDate('yesterday')));
+});
