@@ -243,19 +243,19 @@ test('a worker refuses a task_id it already ran (409), and invalid start bodies 
 test('a backtest whose worker dies is re-queued and completes on another worker; attempts are recorded', async (t) => {
   const { dir, backend, worker } = await setup(t, { ORPHAN_TIMEOUT_SECONDS: '1', WORKER_REMOVAL_THRESHOLD_SECONDS: '30' });
   const w1 = await worker('retry-1');
-  await waitForWorkers(backend.url, 1);
-  const log = join(dir.path, 'runs.log');
-  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 20, step_ms: 100, run_log: log }) });
-  const id = r.body.operation_id as string;
-  await waitForStatus(backend.url, id, ['running']);
-  await worker('retry-2');
+  const w2 = await worker('retry-2');
   await waitForWorkers(backend.url, 2);
-  await w1.crash();
+  const log = join(dir.path, 'runs.log');
+  const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 40, step_ms: 50, run_log: log }) });
+  const id = r.body.operation_id as string;
+  const running = await waitForStatus(backend.url, id, ['running']);
+  const [victim, survivor] = running.worker_id === w1.name ? [w1, w2] : [w2, w1];
+  await victim.crash();
   const done = await waitForStatus(backend.url, id, ['completed', 'failed'], 20_000);
   assert.equal(done.status, 'completed', JSON.stringify(done));
   assert.deepEqual(
-    done.attempts.map((a: { worker_id: string; outcome: string }) => [a.worker_id.replace(`-${process.pid}`, ''), a.outcome]),
-    [['retry-1', 'lost'], ['retry-2', 'completed']],
+    done.attempts.map((a: { worker_id: string; outcome: string }) => [a.worker_id, a.outcome]),
+    [[victim.name, 'lost'], [survivor.name, 'completed']],
   );
   assert.equal(runs(log).length, 2, 'one run per attempt, never two at once');
 

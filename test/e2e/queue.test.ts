@@ -122,10 +122,15 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   await start('c2');
   await Promise.all(submitters);
   assert.equal(ids.length, N);
+  let active: Op[] = [];
   const settled = await waitFor('every op terminal', async () => {
-    const active = await api(backend.url, '/api/v1/operations?active_only=true');
-    return active.body.total_count === 0 ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 250 });
+    active = (await api(backend.url, '/api/v1/operations?active_only=true')).body.data;
+    return active.length === 0 ? true : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 250 }).catch(async (err: Error) => {
+    const detail = await Promise.all(active.map(async (o) => (await api(backend.url, `/api/v1/operations/${o.operation_id}`)).body.data));
+    const workers = (await api(backend.url, '/api/v1/workers')).body;
+    throw new Error(`${err.message}\nstill active: ${JSON.stringify(detail, null, 1).slice(0, 4000)}\nworkers: ${JSON.stringify(workers).slice(0, 2000)}\nbackend: ${backend.output().slice(-3000)}`);
+  });
   assert.ok(settled);
   const ops = (await allOps(backend.url)).filter((o) => ids.includes(o.operation_id));
   assert.equal(ops.length, N);
