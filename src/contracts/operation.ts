@@ -67,6 +67,8 @@ export const Attempt = Type.Object({
   attempt_id: Type.String(),
   worker_id: Type.String(),
   started_at: Type.String(),
+  /** When the worker claimed it (before any job code ran); null if it never did. */
+  claimed_at: Type.Optional(NullableString),
   ended_at: NullableString,
   outcome: AttemptOutcome,
   detail: Type.Optional(NullableString),

@@ -173,3 +173,22 @@ test('health monitor: removal uses the monotonic clock; a wall-clock jump remove
   await monitor.checkAll();
   assert.deepEqual(removed, ['w']);
 });
+
+test('a fast job that claims, runs and reports before the start reply is read counts as dispatched, not ended', (t) => {
+  const { service, register, store } = setup(t);
+  register('w1');
+  const { op } = service.create('backtesting', meta, {});
+  const a = service.beginAttempt(op.operation_id, 'w1')!;
+  service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
+  service.report(op.operation_id, { attempt_id: a.attemptId, status: 'completed', result_summary: {} });
+  // The 200 from the worker arrives now: stale for the state machine, but the attempt was claimed.
+  assert.equal(service.attemptAccepted(op.operation_id, a.attemptId).kind, 'stale');
+  assert.equal(service.attemptWasClaimed(op.operation_id, a.attemptId), true);
+  assert.equal(store.get(op.operation_id)!.status, 'completed');
+  // Whereas an attempt cancelled before the worker claimed it was never claimed.
+  const { op: other } = service.create('backtesting', meta, {});
+  const b = service.beginAttempt(other.operation_id, 'w1')!;
+  return service.cancel(other.operation_id).then(() => {
+    assert.equal(service.attemptWasClaimed(other.operation_id, b.attemptId), false);
+  });
+});

@@ -88,6 +88,11 @@ export class Dispatcher {
           this.#opts.startTimeoutMs,
         );
         const accepted = operations.attemptAccepted(operationId, attemptId);
+        // A fast job can claim, run and push its final state before this reply is read: it ran here.
+        if (accepted.kind === 'stale' && operations.attemptWasClaimed(operationId, attemptId)) {
+          log.info({ attempt: attempts }, 'dispatched (already finished)');
+          return { kind: 'dispatched', workerId: worker.workerId, attempts };
+        }
         if (accepted.kind === 'stale') {
           // Cancelled (or settled) while the start request was in flight: stop it there, at once.
           log.info({ reason: accepted.reason }, 'operation ended during dispatch; cancelling it on the worker');

@@ -277,7 +277,7 @@ export class OperationsService {
   attemptWasClaimed(operationId: string, attemptId: string): boolean {
     const op = this.#active.get(operationId) ?? this.#store.get(operationId);
     const a = op?.attempts?.find((x) => x.attempt_id === attemptId);
-    return a !== undefined && ['running', 'completed', 'failed', 'cancelled'].includes(a.outcome);
+    return a?.claimed_at !== undefined && a.claimed_at !== null;
   }
 
   /**
@@ -320,7 +320,9 @@ export class OperationsService {
         started_at: o.started_at ?? this.#iso(),
         status_detail: null,
         progress: report.progress ?? o.progress,
-        attempts: (o.attempts ?? []).map((a) => (a.attempt_id === attempt.attempt_id ? { ...a, outcome: 'running' as const } : a)),
+        attempts: (o.attempts ?? []).map((a) =>
+          a.attempt_id === attempt.attempt_id ? { ...a, outcome: 'running' as const, claimed_at: a.claimed_at ?? this.#iso() } : a,
+        ),
       }));
       if (next && op.status !== 'running') this.#registry.markBusy(attempt.worker_id, operationId);
       return next ? { kind: 'accepted', op: next } : { kind: 'stale', op, reason: 'transition refused' };
@@ -335,7 +337,10 @@ export class OperationsService {
       progress: report.progress ?? o.progress,
       error_message: report.status === 'completed' ? null : (report.error_message ?? o.error_message ?? null),
       result_summary: report.result_summary ?? null,
-      attempts: this.#endAttempt(o, attempt.attempt_id, report.status),
+      // A final word from the current attempt means it ran, claimed or not.
+      attempts: this.#endAttempt(o, attempt.attempt_id, report.status).map((a) =>
+        a.attempt_id === attempt.attempt_id ? { ...a, claimed_at: a.claimed_at ?? this.#iso() } : a,
+      ),
     }));
     return final ? { kind: 'accepted', op: final } : { kind: 'stale', op, reason: 'transition refused' };
   }
