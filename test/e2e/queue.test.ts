@@ -91,10 +91,13 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   for (const n of ['c1', 'c2', 'c3']) await start(n);
   await waitForWorkers(backend.url, 3);
   const log = join(dir.path, 'runs.log');
-  const N = 40;
+  const N = 200;
   const ids: string[] = [];
   const submit = async (i: number) => {
-    const fixture = i % 10 === 9 ? { steps: 1, fail: 'planned failure', run_log: log } : { steps: 3 + (i % 5), step_ms: 60, run_log: log };
+    const fixture =
+      i % 10 === 9
+        ? { steps: 1, fail: 'planned failure', run_log: log }
+        : { steps: i % 5 === 0 ? 12 : 1 + (i % 4), step_ms: 30, cpu: i % 7 === 3, run_log: log };
     for (;;) {
       try {
         const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody(fixture) });
@@ -110,15 +113,21 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const submitters = Array.from({ length: 4 }, async () => {
     while (next < N) await submit(next++);
   });
-  await new Promise((r) => setTimeout(r, 800));
-  await procs.get('c1')!.crash();
+  // Kill workers while they run something, so some backtests must finish on another worker.
+  const killBusy = async (name: string) => {
+    const p = procs.get(name)!;
+    await waitFor(`${name} busy`, async () => ((await api(p.url, '/health')).body.worker_status === 'busy' ? true : undefined), { intervalMs: 10 });
+    await p.crash();
+  };
+  await new Promise((r) => setTimeout(r, 500));
+  await killBusy('c1');
   await new Promise((r) => setTimeout(r, 500));
   await backend.crash();
   await new Promise((r) => setTimeout(r, 300));
   backend = await startFixtureBackend({ dbPath, port, env });
   await start('c1');
   await new Promise((r) => setTimeout(r, 800));
-  await procs.get('c2')!.crash();
+  await killBusy('c2');
   await start('c2');
   await Promise.all(submitters);
   assert.equal(ids.length, N);
@@ -161,6 +170,7 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const retried = byStatus('completed').filter((o) => o.attempts.some((a) => a.outcome === 'lost'));
   // A run that finished after its attempt was given up (its worker was out of reach past the orphan
   // timeout) is fenced: its result was refused. Count them, so a change that makes them common shows.
+  assert.ok(retried.length >= 1, 'a backtest whose worker was killed completed on another worker');
   assert.ok(finishedTwice <= 2, `${finishedTwice} ops finished a second, fenced run`);
   t.diagnostic(`${N} ops: ${byStatus('completed').length} completed (${retried.length} after a lost attempt), ${failed.length} failed (planned), ${finishedTwice} fenced duplicate runs`);
 });
