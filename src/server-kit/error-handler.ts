@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidRequestError, NoWorkersAvailableError, QueueFullError, type ErrorCode } from '../core/errors.js';
+import { DomainError, InvalidRequestError, NoWorkersAvailableError, QueueFullError, type ErrorCode } from '../contracts/errors.js';
 
 const statusByCode: Record<ErrorCode, number> = {
   WORKER_NOT_FOUND: 404,

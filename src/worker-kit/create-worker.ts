@@ -17,9 +17,9 @@ import {
   type OperationMetadata,
   type WorkerActivity,
 } from '../contracts/index.js';
-import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../core/errors.js';
+import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../contracts/errors.js';
 import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
-import { cancelReason } from '../http/routes/operations.js';
+import { cancelReason } from '../server-kit/cancel-reason.js';
 import { BackendReporter } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';

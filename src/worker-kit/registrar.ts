@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RegisterWorkerRequest } from '../contracts/index.js';
-import { toError } from '../core/errors.js';
+import { toError } from '../contracts/errors.js';
 
 export interface RegistrarDeps {
   log: Logger;

@@ -7,7 +7,7 @@ import { requiredTimeframes } from '../domain/features/build-features.js';
 import { StrategyRequestError, strategyForTimeframe } from '../domain/pipeline/strategy-data.js';
 import { loadStrategyByName } from '../domain/strategy/load-strategy.js';
 import type { StrategyConfig } from '../domain/strategy/strategy-config.js';
-import { InvalidRequestError } from '../core/errors.js';
+import { InvalidRequestError } from '../contracts/errors.js';
 
 /**
  * Shared request checks of the start routes (backend and workers): each failure is a 400 naming

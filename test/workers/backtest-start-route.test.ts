@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { InvalidRequestError } from '../../src/core/errors.js';
+import { InvalidRequestError } from '../../src/contracts/errors.js';
 import { backtestStartRoute } from '../../src/workers/backtest/backtest-start-route.js';
 import { repoRoot } from '../helpers/paths.js';
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { toError } from '../errors.js';
+import { toError } from '../../contracts/errors.js';
 import type { OperationsService } from '../operations/operations-service.js';
 import type { SelectionCriteria, WorkerRegistry } from '../registry/worker-registry.js';
 import { WorkerHttpError, type WorkerClient } from '../worker-client.js';

@@ -12,7 +12,7 @@ import {
   type OperationReport,
   type OperationStatus,
 } from '../../contracts/index.js';
-import { OperationNotCancellableError, OperationNotFoundError, ResultsNotAvailableError, toError } from '../errors.js';
+import { OperationNotCancellableError, OperationNotFoundError, ResultsNotAvailableError, toError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
 import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
 import { canTransition } from './operation-state.js';

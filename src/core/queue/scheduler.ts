@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Operation } from '../../contracts/index.js';
-import { toError } from '../errors.js';
+import { toError } from '../../contracts/errors.js';
 import type { Dispatcher, DispatchOutcome } from '../dispatch/dispatcher.js';
 import type { OperationsService } from '../operations/operations-service.js';
 import type { WorkerRegistry } from '../registry/worker-registry.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkerHealthReport } from '../../contracts/index.js';
-import { toError } from '../errors.js';
+import { toError } from '../../contracts/errors.js';
 import type { WorkerClient } from '../worker-client.js';
 import type { WorkerRecord, WorkerRegistry } from './worker-registry.js';
 

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { isTerminal, type RegisterWorkerRequest } from '../../contracts/index.js';
-import { EndpointUnreachableError, InvalidRequestError, WorkerConflictError, toError } from '../errors.js';
+import { EndpointUnreachableError, InvalidRequestError, WorkerConflictError, toError } from '../../contracts/errors.js';
 import type { OperationsService } from '../operations/operations-service.js';
 import type { WorkerClient } from '../worker-client.js';
 import type { RegisterOutcome, WorkerRegistry } from './worker-registry.js';

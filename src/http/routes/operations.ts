@@ -10,24 +10,14 @@ import {
   OperationReport,
   OperationReportReply,
 } from '../../contracts/index.js';
-import { InvalidRequestError, StaleAttemptError } from '../../core/errors.js';
+import { InvalidRequestError, StaleAttemptError } from '../../contracts/errors.js';
+import { cancelReason } from '../../server-kit/cancel-reason.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 
 export interface OperationRoutesOptions {
   operations: OperationsService;
   /** 1-based queue place of a queued op. */
   queuePosition?: (operationId: string) => number | null;
-}
-
-/** The optional `{reason}` of a cancel request (400 when present but not a short string). */
-export function cancelReason(body: unknown): string | undefined {
-  if (body === undefined || body === null || body === '') return undefined;
-  const reason = (body as { reason?: unknown }).reason;
-  if (reason === undefined) return undefined;
-  if (typeof reason !== 'string' || reason.length > 500) {
-    throw InvalidRequestError.field('reason', 'must be a string of at most 500 characters');
-  }
-  return reason;
 }
 
 const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });

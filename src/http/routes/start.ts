@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema, type Static } from 'typebox';
 import { ErrorBody, OperationEnvelope, SubmitResponse, type OperationMetadata } from '../../contracts/index.js';
 import type { DispatchTarget } from '../../core/dispatch/dispatcher.js';
-import { InvalidRequestError, OperationEndedError, OperationNotFoundError, QueueFullError } from '../../core/errors.js';
+import { InvalidRequestError, OperationEndedError, OperationNotFoundError, QueueFullError } from '../../contracts/errors.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 import type { Scheduler } from '../../core/queue/scheduler.js';
 import type { QueueEntry, WorkQueue } from '../../core/queue/work-queue.js';

@@ -8,7 +8,7 @@ import {
   WorkersHealthSummary,
   WorkerStatus,
 } from '../../contracts/index.js';
-import { WorkerNotFoundError } from '../../core/errors.js';
+import { WorkerNotFoundError } from '../../contracts/errors.js';
 import type { WorkerAdmission } from '../../core/registry/worker-admission.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 import { WorkerRegistry } from '../../core/registry/worker-registry.js';

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../../contracts/errors.js';
 import type { StartRouteSpec } from '../../http/routes/start.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
 import { checkDataCoverage, parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';

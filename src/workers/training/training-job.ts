@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../../contracts/errors.js';
 import { defineJob } from '../../worker-kit/job.js';
 import { loadStrategyOr400 } from '../request-checks.js';
 import { TrainingStartRequest } from './training-request.js';

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../core/errors.js';
+import { InvalidRequestError } from '../../contracts/errors.js';
 import type { StartRouteSpec } from '../../http/routes/start.js';
 import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { StrategyConfig } from '../../domain/strategy/strategy-config.js';
