@@ -170,7 +170,6 @@ export interface BackendConfig extends HealthTimings {
   dataDir: string;
   modelsDir: string;
   strategiesDir: string;
-  artifactsDir: string;
   logLevel: LogLevel;
   apiToken: string | undefined;
   /** Listen on a non-loopback host without a token (`--insecure`, KTRDR_INSECURE). */
@@ -195,7 +194,6 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     dataDir,
     modelsDir: resolve(str(env, 'KTRDR_MODELS_DIR') ?? 'models'),
     strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),
-    artifactsDir: resolve(str(env, 'KTRDR_ARTIFACTS_DIR') ?? join(dataDir, 'artifacts')),
     logLevel: logLevel(env),
     apiToken: token,
     insecure: bool(env, 'KTRDR_INSECURE') ?? false,

@@ -174,3 +174,41 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   assert.ok(finishedTwice <= 2, `${finishedTwice} ops finished a second, fenced run`);
   t.diagnostic(`${N} ops: ${byStatus('completed').length} completed (${retried.length} after a lost attempt), ${failed.length} failed (planned), ${finishedTwice} fenced duplicate runs`);
 });
+
+test('priority first, then first come first served; a full queue answers 429 with Retry-After and stores nothing', async (t) => {
+  const dir = tempDir();
+  const env = { KTRDR_MAX_QUEUED: '3' };
+  const backend = await startFixtureBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  const worker = await startFixtureWorker(backend.url, `prio-${process.pid}`, env);
+  t.after(async () => {
+    await worker.crash();
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 1);
+  const blocker = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 400, step_ms: 50 }) });
+  assert.equal(blocker.body.status, 'started');
+  const submit = (priority: number) =>
+    api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: { ...backtestBody({ steps: 1, step_ms: 5 }), priority } });
+  const a = await submit(0);
+  const b = await submit(5);
+  const c = await submit(0);
+  assert.deepEqual([a, b, c].map((r) => r.body.status), ['queued', 'queued', 'queued']);
+  assert.deepEqual([a, b, c].map((r) => r.body.queue_position), [1, 1, 3], 'b jumps ahead of a; c queues last');
+  const full = await fetch(`${backend.url}/api/v1/backtests/start`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(backtestBody()),
+  });
+  assert.equal(full.status, 429);
+  assert.ok(Number(full.headers.get('retry-after')) > 0);
+  assert.equal(((await full.json()) as { code: string }).code, 'QUEUE_FULL');
+  assert.equal((await api(backend.url, '/api/v1/operations')).body.total_count, 4, 'the refused submission left no row');
+  await api(backend.url, `/api/v1/operations/${blocker.body.operation_id}/cancel`, { method: 'DELETE' });
+  const order = await waitFor('the queue to drain', async () => {
+    const ops = await Promise.all([a, b, c].map(async (r) => (await api(backend.url, `/api/v1/operations/${r.body.operation_id}`)).body.data as Op));
+    return ops.every((o) => o.status === 'completed') ? ops : undefined;
+  });
+  const started = order.map((o, i) => ({ name: 'abc'[i], at: Date.parse(o.started_at!) })).sort((x, y) => x.at - y.at).map((x) => x.name);
+  assert.deepEqual(started, ['b', 'a', 'c']);
+});

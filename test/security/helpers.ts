@@ -48,7 +48,7 @@ export function createSandbox(): Sandbox {
     strategiesDir,
     canaries,
     canaryText,
-    env: { KTRDR_DATA_DIR: dataDir, KTRDR_MODELS_DIR: modelsDir, KTRDR_STRATEGIES_DIR: strategiesDir, KTRDR_ARTIFACTS_DIR: join(dataDir, 'artifacts') },
+    env: { KTRDR_DATA_DIR: dataDir, KTRDR_MODELS_DIR: modelsDir, KTRDR_STRATEGIES_DIR: strategiesDir },
     remove: dir.remove,
   };
 }
