@@ -1,7 +1,10 @@
 import type { JobOutput, ProgressUpdate } from './job.js';
 
-/** Data a job thread starts with. */
-export interface ThreadInput {
+/** One job for a job thread to run: the job module, its input, and the run's cancel flag. */
+export interface RunRequest {
+  kind: 'run';
+  /** Tags every message the thread sends for this run, so a late one of an earlier run is ignored. */
+  runId: number;
   module: string;
   operationId: string;
   params: unknown;
@@ -10,6 +13,9 @@ export interface ThreadInput {
   cancelFlag: SharedArrayBuffer;
 }
 
+/** Messages from the worker's HTTP thread to a job thread. */
+export type ToThread = RunRequest;
+
 export interface SerializedError {
   name: string;
   message: string;
@@ -17,14 +23,17 @@ export interface SerializedError {
   code?: string;
 }
 
-/** Messages from a job thread to the worker's HTTP thread. */
-export type FromThread =
+/** What a job thread reports about one run. */
+export type ThreadReport =
   | { kind: 'progress'; update: ProgressUpdate }
   | { kind: 'metric'; record: Record<string, unknown> }
   | { kind: 'log'; message: string; fields?: Record<string, unknown> }
   | { kind: 'done'; output: JobOutput }
   | { kind: 'cancelled'; message: string }
   | { kind: 'failed'; error: SerializedError };
+
+/** Messages from a job thread to the worker's HTTP thread: a report of the run `runId`. */
+export type FromThread = ThreadReport & { runId: number };
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
