@@ -30,3 +30,5 @@ process.on('message', (msg: { cmd?: string }) => {
   });
 });
 process.send!({ url: backend.url });
+// The bench died without saying stop: don't outlive it.
+process.on('disconnect', () => process.exit(1));

@@ -38,3 +38,5 @@ process.on('message', (msg: { cmd?: string }) => {
   if (msg.cmd === 'stop') void Promise.all(workers.map((w) => w.close())).finally(() => process.exit(0));
 });
 process.send!({ ready: true });
+// The bench died without saying stop: don't outlive it.
+process.on('disconnect', () => process.exit(1));
