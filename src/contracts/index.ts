@@ -4,3 +4,4 @@ export * from './health.js';
 export * from './dispatch.js';
 export * from './ids.js';
 export * from './bounded-json.js';
+export * from './sweep.js';
