@@ -107,12 +107,14 @@ export async function startBackend(
   scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
   const submitter = new Submitter({ operations, scheduler, queue }, { maxQueued: config.maxQueued });
   const childSpec = routes.find((r) => r.operationType === 'backtesting');
+  const trainingSpec = routes.find((r) => r.operationType === 'training');
   if (childSpec) {
     sweeps = new SweepService({
       operations,
       submitter,
       store,
       childSpec,
+      ...(trainingSpec ? { trainingSpec } : {}),
       plan: (request) => planSweep(request, { strategiesDir: config.strategiesDir }),
       log,
     });

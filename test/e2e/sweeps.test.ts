@@ -186,3 +186,42 @@ test('a sweep survives a backend kill -9: its queued and running children go on 
   const table = (await api(backend.url, `/api/v1/sweeps/${sweepId}/table`)).body.data;
   await assertTableMatchesChildren(backend.url, sweepId, table.rows, ['indicators.rsi_14.period', 'decisions.filters.min_signal_separation']);
 });
+
+test('a neural walk-forward: each step trains on the windows before it (anchored) and backtests the next window with the model that training produced', async (t) => {
+  const dir = tempDir();
+  const env = { KTRDR_MODELS_DIR: join(dir.path, 'models') };
+  const backend = await startBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  const workers: Proc[] = [await startRealWorker(backend.url, 'training', `snt-${process.pid}`, env), await startRealWorker(backend.url, 'backtesting', `snb-${process.pid}`, env)];
+  t.after(async () => {
+    await Promise.all(workers.map((w) => w.crash()));
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 2);
+  const created = await api(backend.url, '/api/v1/sweeps', {
+    method: 'POST',
+    body: { strategy_name: 'rsi_macd_1h', grid: { 'training.epochs': [3] }, start_date: '2023-01-01', end_date: '2023-12-31', walk_forward: { windows: 2, mode: 'anchored' } },
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  assert.match(created.body.child_ids[0], /^op_training_/, 'a neural step starts with its training');
+  const done = await sweepDone(backend.url, created.body.sweep_id, 60_000);
+  assert.equal(done.sweep.status, 'completed', done.sweep.error_message);
+  const table = (await api(backend.url, `/api/v1/sweeps/${created.body.sweep_id}/table`)).body.data;
+  assert.equal(table.rows.length, 2);
+  const versions = new Set<string>();
+  for (const [i, row] of table.rows.entries()) {
+    const bt = (await api(backend.url, `/api/v1/operations/${row.operation_id as string}`)).body.data;
+    assert.equal(bt.operation_type, 'backtesting');
+    assert.equal(bt.metadata.start_date, row.window_start);
+    const training = (await api(backend.url, `/api/v1/operations/${bt.metadata.parameters.training_id as string}`)).body.data;
+    assert.equal(training.status, 'completed');
+    assert.equal(training.max_attempts, 1, 'trainings get one attempt');
+    assert.equal(training.metadata.start_date, '2023-01-01', 'anchored: every step trains from the start');
+    assert.ok(training.metadata.end_date < row.window_start, `step ${i + 1} trains before the window it backtests`);
+    assert.equal(bt.metadata.parameters.model_path, training.result_summary.model_path, 'the backtest used the model its training produced');
+    assert.equal(row.model_version, bt.metadata.parameters.model_version);
+    versions.add(row.model_version as string);
+  }
+  assert.equal(versions.size, 2, 'each step has its own model');
+  await assertTableMatchesChildren(backend.url, created.body.sweep_id, table.rows, ['window']);
+});

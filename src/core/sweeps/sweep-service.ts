@@ -10,7 +10,7 @@ import { sortRows, sweepColumns, sweepRows, toCsv, type SweepRow } from './sweep
 export interface SweepPlanLike {
   strategyName: string;
   dimensions: string[];
-  children: { params: Record<string, unknown>; request: Record<string, unknown> }[];
+  children: { params: Record<string, unknown>; request: Record<string, unknown>; training?: Record<string, unknown> }[];
 }
 
 export interface SweepServiceDeps {
@@ -19,6 +19,8 @@ export interface SweepServiceDeps {
   store: Pick<OperationStore, 'saveSweep' | 'getSweep' | 'activeSweepIds'>;
   /** The start route its children go through (backtests). */
   childSpec: StartRouteSpec;
+  /** The start route of a neural walk-forward step's training. */
+  trainingSpec?: StartRouteSpec;
   /** Expands a request into children; throws InvalidRequestError. */
   plan(request: SweepRequest): SweepPlanLike;
   log: Logger;
@@ -29,7 +31,22 @@ interface SweepState {
   version: 1;
   strategy_name: string;
   dimensions: string[];
-  children: { operation_id: string; params: Record<string, unknown> }[];
+  children: SweepEntry[];
+}
+
+/**
+ * One row of a sweep. `operation_id` is the op the row shows: the backtest, or (a neural
+ * walk-forward step) its training until the backtest that uses the trained model is submitted.
+ */
+interface SweepEntry {
+  operation_id: string;
+  params: Record<string, unknown>;
+  /** Neural walk-forward: the step's training. */
+  training_id?: string;
+  /** Neural walk-forward: the backtest to submit (with the trained model) once the training completed. */
+  pending_backtest?: Record<string, unknown>;
+  /** Why the step's backtest could not be submitted. */
+  step_error?: string;
 }
 
 export const SWEEP_OPERATION_TYPE = 'sweep';
@@ -58,9 +75,11 @@ export class SweepService {
     const { operations, submitter, childSpec } = this.#deps;
     const plan = this.#deps.plan(request);
     const prepared: PreparedSubmission[] = [];
+    const trainingSpec = this.#deps.trainingSpec;
     for (const child of plan.children) {
       try {
-        prepared.push(await submitter.prepare(childSpec, child.request));
+        if (child.training && !trainingSpec) throw InvalidRequestError.field('walk_forward', 'this backend has no training route: a neural walk-forward needs one');
+        prepared.push(await submitter.prepare(child.training ? trainingSpec! : childSpec, child.training ?? child.request));
       } catch (err) {
         if (!(err instanceof InvalidRequestError) || plan.children.length === 1) throw err;
         const point = Object.entries(child.params).map(([k, v]) => `${k}=${String(v)}`).join(', ');
@@ -88,12 +107,19 @@ export class SweepService {
     const sweepId = parent.operation_id;
     operations.advance(sweepId, 'running', { started_at: parent.created_at, progress: this.#progress(plan.children.length, 0, 0, 0) });
     // Synchronous from here to the save: the parent, its children and their ids are stored together.
-    const entries = prepared.map((sub, i) => submitter.create(sub, { sweep_id: sweepId, sweep_params: plan.children[i]!.params }));
+    const entries = prepared.map((sub, i) =>
+      submitter.create(sub, { sweep_id: sweepId, sweep_params: plan.children[i]!.params, ...(plan.children[i]!.training ? { sweep_step: 'training' } : {}) }),
+    );
     const state: SweepState = {
       version: 1,
       strategy_name: plan.strategyName,
       dimensions: plan.dimensions,
-      children: entries.map((e, i) => ({ operation_id: e.operationId, params: plan.children[i]!.params })),
+      children: entries.map((e, i) => {
+        const child = plan.children[i]!;
+        return child.training
+          ? { operation_id: e.operationId, params: child.params, training_id: e.operationId, pending_backtest: child.request }
+          : { operation_id: e.operationId, params: child.params };
+      }),
     };
     this.#deps.store.saveSweep(sweepId, state);
     this.#remember(sweepId, state);
@@ -137,8 +163,11 @@ export class SweepService {
     const state = this.#state(sweepId);
     const { operations } = this.#deps;
     const sweep = operations.peek(sweepId);
-    const children = state.children.map((c) => ({ op: operations.peek(c.operation_id), params: c.params }));
-    if (!isTerminal(sweep.status)) sweep.progress = this.#aggregate(children.map((c) => c.op));
+    const children = state.children.map((c) => {
+      const op = operations.peek(c.operation_id);
+      return { op: c.step_error && isTerminal(op.status) ? { ...op, status: 'failed' as const, error_message: c.step_error } : op, params: c.params };
+    });
+    if (!isTerminal(sweep.status)) sweep.progress = this.#aggregate(state.children, children.map((c) => c.op));
     return { sweep, dimensions: state.dimensions, children };
   }
 
@@ -163,13 +192,19 @@ export class SweepService {
 
   #remember(sweepId: string, state: SweepState): void {
     this.#states.set(sweepId, state);
-    for (const c of state.children) this.#parentOf.set(c.operation_id, sweepId);
+    for (const c of state.children) {
+      this.#parentOf.set(c.operation_id, sweepId);
+      if (c.training_id) this.#parentOf.set(c.training_id, sweepId);
+    }
   }
 
   #forget(sweepId: string): void {
     const state = this.#states.get(sweepId);
     this.#states.delete(sweepId);
-    for (const c of state?.children ?? []) this.#parentOf.delete(c.operation_id);
+    for (const c of state?.children ?? []) {
+      this.#parentOf.delete(c.operation_id);
+      if (c.training_id) this.#parentOf.delete(c.training_id);
+    }
   }
 
   #progress(total: number, done: number, failed: number, percentage: number): Operation['progress'] {
@@ -183,11 +218,26 @@ export class SweepService {
     };
   }
 
-  #aggregate(children: readonly Operation[]): Operation['progress'] {
-    const done = children.filter((c) => isTerminal(c.status)).length;
-    const failed = children.filter((c) => c.status === 'failed').length;
-    const pct = children.reduce((s, c) => s + (isTerminal(c.status) ? 100 : c.progress.percentage), 0) / Math.max(1, children.length);
-    return this.#progress(children.length, done, failed, Math.round(pct * 100) / 100);
+  /** A step is done when its op ended and no backtest waits to follow its training. */
+  #stepDone(entry: SweepEntry, op: Operation): boolean {
+    return isTerminal(op.status) && !(entry.pending_backtest && op.status === 'completed');
+  }
+
+  #aggregate(entries: readonly SweepEntry[], ops: readonly Operation[]): Operation['progress'] {
+    let done = 0;
+    let failed = 0;
+    let sum = 0;
+    entries.forEach((e, i) => {
+      const op = ops[i]!;
+      const stepDone = this.#stepDone(e, op);
+      if (stepDone) done++;
+      if (op.status === 'failed' || (e.step_error && isTerminal(op.status))) failed++;
+      // A neural step is half training, half backtest.
+      const pct = stepDone ? 100 : isTerminal(op.status) ? 100 : op.progress.percentage;
+      sum += e.pending_backtest ? pct / 2 : e.training_id ? 50 + pct / 2 : pct;
+    });
+    const pct = sum / Math.max(1, entries.length);
+    return this.#progress(entries.length, done, failed, Math.round(pct * 100) / 100);
   }
 
   /** Updates the parent's progress, and ends it once every child has ended. */
@@ -201,12 +251,17 @@ export class SweepService {
       return;
     }
     const children = state.children.map((c) => operations.peek(c.operation_id));
-    const progress = this.#aggregate(children);
-    if (children.some((c) => !isTerminal(c.status))) {
+    state.children.forEach((e, i) => {
+      if (e.pending_backtest && children[i]!.status === 'completed') void this.#launchBacktest(sweepId, state, e, children[i]!);
+    });
+    const progress = this.#aggregate(state.children, children);
+    if (state.children.some((e, i) => !this.#stepDone(e, children[i]!))) {
       operations.advance(sweepId, null, { progress });
       return;
     }
-    const count = (s: string) => children.filter((c) => c.status === s).length;
+    // A step whose training stored no usable model counts as failed, though its training completed.
+    const statusOf = (i: number) => (state.children[i]!.step_error ? 'failed' : children[i]!.status);
+    const count = (s: string) => children.filter((_, i) => statusOf(i) === s).length;
     const [completed, failed, cancelled] = [count('completed'), count('failed'), count('cancelled')];
     const status = completed > 0 ? 'completed' : failed > 0 ? 'failed' : 'cancelled';
     operations.advance(sweepId, status, {
@@ -216,6 +271,48 @@ export class SweepService {
     });
     this.#log.info({ sweepId, status, completed, failed, cancelled }, 'sweep finished');
     this.#forget(sweepId);
+  }
+
+  readonly #launching = new Set<string>();
+
+  /**
+   * A neural walk-forward step's training completed: submits the backtest of the next window with
+   * the model that training produced, and records it (so a restart neither loses nor repeats it).
+   */
+  async #launchBacktest(sweepId: string, state: SweepState, entry: SweepEntry, training: Operation): Promise<void> {
+    const { operations, submitter, childSpec, store } = this.#deps;
+    if (this.#launching.has(training.operation_id)) return;
+    this.#launching.add(training.operation_id);
+    try {
+      const modelPath = training.result_summary?.['model_path'];
+      let sub: PreparedSubmission | undefined;
+      if (typeof modelPath !== 'string') {
+        entry.step_error = 'the training stored no model_path';
+      } else {
+        try {
+          sub = await submitter.prepare(childSpec, { ...entry.pending_backtest, model_path: modelPath });
+        } catch (err) {
+          entry.step_error = `the backtest of the trained model was refused: ${toError(err).message}`;
+        }
+      }
+      if (isTerminal(operations.peek(sweepId).status)) return;
+      if (sub) {
+        const e = submitter.create(sub, { sweep_id: sweepId, sweep_params: entry.params, training_id: training.operation_id });
+        entry.operation_id = e.operationId;
+        this.#parentOf.set(e.operationId, sweepId);
+        delete entry.pending_backtest;
+        store.saveSweep(sweepId, state);
+        submitter.enqueue(e);
+        this.#log.info({ sweepId, training: training.operation_id, backtest: e.operationId, modelPath }, 'walk-forward step: backtesting the trained model');
+      } else {
+        delete entry.pending_backtest;
+        store.saveSweep(sweepId, state);
+        this.#log.warn({ sweepId, training: training.operation_id, error: entry.step_error }, 'walk-forward step failed after its training');
+      }
+    } finally {
+      this.#launching.delete(training.operation_id);
+    }
+    this.#settle(sweepId);
   }
 
   async #cancelChildren(sweepId: string): Promise<void> {

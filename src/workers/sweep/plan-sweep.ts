@@ -12,7 +12,10 @@ export type GridScalar = string | number | boolean;
 export interface PlannedChild {
   /** Grid path → value, plus symbol / timeframe / window when the sweep varies them. */
   params: Record<string, GridScalar>;
+  /** The backtest request (a neural walk-forward step gets its model_path once its training completed). */
   request: Record<string, unknown>;
+  /** Neural walk-forward: the training that runs first, on the window before (or from the start, anchored). */
+  training?: Record<string, unknown>;
 }
 
 export interface SweepPlan {
@@ -54,10 +57,10 @@ export function planSweep(req: SweepRequest, opts: PlanSweepOptions): SweepPlan 
   if (req.symbols) axes.push({ name: 'symbol', values: unique(req.symbols, 'symbols') });
   if (req.timeframes) axes.push({ name: 'timeframe', values: unique(req.timeframes, 'timeframes') });
 
-  const windows = req.walk_forward ? walkForwardWindows(req.start_date, req.end_date, req.walk_forward.windows) : [{ start: req.start_date, end: req.end_date }];
-  if (req.walk_forward && base.decisions.mode === 'neural') {
-    throw InvalidRequestError.field('walk_forward', 'walk-forward of a neural strategy (train on window k, backtest k+1) is not supported yet: use a rules strategy, or train and backtest each window yourself');
-  }
+  const windows = req.walk_forward
+    ? walkForwardWindows(req.start_date, req.end_date, req.walk_forward.windows, req.walk_forward.mode ?? 'rolling')
+    : [{ start: req.start_date, end: req.end_date, trainStart: req.start_date, trainEnd: req.end_date }];
+  const neuralSteps = req.walk_forward !== undefined && base.decisions.mode === 'neural';
   if (!req.walk_forward) parseDateRange(req.start_date, req.end_date);
   if (req.walk_forward) axes.push({ name: 'window', values: windows.map((_, i) => i + 1) });
 
@@ -94,7 +97,16 @@ export function planSweep(req: SweepRequest, opts: PlanSweepOptions): SweepPlan 
       params['window_start'] = w.start;
       params['window_end'] = w.end;
     }
-    children.push({ params, request });
+    if (neuralSteps) {
+      // Trainings are costly: one attempt (a lost worker fails the step instead of training again).
+      const training: Record<string, unknown> = { strategy_yaml: yamlText, start_date: w.trainStart, end_date: w.trainEnd, max_attempts: 1 };
+      if (params['symbol'] !== undefined) training['symbols'] = [params['symbol']];
+      if (params['timeframe'] !== undefined) training['timeframes'] = [params['timeframe']];
+      if (req.priority !== undefined) training['priority'] = req.priority;
+      children.push({ params, request, training });
+    } else {
+      children.push({ params, request });
+    }
   }
   const dimensions = axes.map((a) => a.name);
   if (req.walk_forward) dimensions.push('window_start', 'window_end');
@@ -203,18 +215,34 @@ function* product(axes: { name: string; values: GridScalar[] }[]): Generator<[st
   for (const v of first!.values) for (const tail of product(rest)) yield [[first!.name, v], ...tail];
 }
 
+export interface WalkForwardWindow {
+  /** The backtested (out-of-sample) window, inclusive. */
+  start: string;
+  end: string;
+  /** What a neural step trains on: the window before (rolling) or everything before (anchored). */
+  trainStart: string;
+  trainEnd: string;
+}
+
 /**
  * Splits [start, end] into k+1 equal windows (whole days) and returns the k out-of-sample ones
  * (windows 2..k+1): step i trains (neural) on window i, or from start in anchored mode, and
  * backtests window i+1. End dates are inclusive, so a window ends the day before the next starts.
  */
-export function walkForwardWindows(startDate: string, endDate: string, k: number): { start: string; end: string }[] {
+export function walkForwardWindows(startDate: string, endDate: string, k: number, mode: 'rolling' | 'anchored' = 'rolling'): WalkForwardWindow[] {
   const { start, end } = parseDateRange(startDate, endDate);
   const days = Math.floor((end - start) / DAY_MS) + 1;
   if (days < 2 * (k + 1)) throw InvalidRequestError.field('walk_forward.windows', `${k + 1} windows do not fit in ${days} days: use fewer windows or a longer range`);
   const edge = (i: number) => start + Math.round((days * i) / (k + 1)) * DAY_MS;
   const iso = (t: number) => new Date(t).toISOString().slice(0, 10);
-  const out: { start: string; end: string }[] = [];
-  for (let i = 1; i <= k; i++) out.push({ start: iso(edge(i)), end: iso(i === k ? end : edge(i + 1) - DAY_MS) });
+  const out: WalkForwardWindow[] = [];
+  for (let i = 1; i <= k; i++) {
+    out.push({
+      start: iso(edge(i)),
+      end: iso(i === k ? end : edge(i + 1) - DAY_MS),
+      trainStart: iso(mode === 'anchored' ? start : edge(i - 1)),
+      trainEnd: iso(edge(i) - DAY_MS),
+    });
+  }
   return out;
 }
