@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import { repoRoot } from '../helpers/paths.js';
 import { api, CLI, startBackend, startRealWorker, tempDir, waitFor, waitForWorkers, type Proc } from '../helpers/cluster.js';
 
 const run = promisify(execFile);
@@ -111,6 +113,7 @@ test('sweeps on 2 real backtest workers: bad grids are 400s naming the field, a 
   const shown = await cli(backend.url, ['sweeps', 'show', sweepId, '--sort', 'total_trades', '--order', 'asc']);
   assert.match(shown.stdout, /completed, 9 children/);
   assert.equal((await api(backend.url, `/api/v1/sweeps/${sweepId}/table?sort=nope`)).status, 400);
+  await checkDashboard(backend.url, sweepId, table.rows);
 
   // 4-window walk-forward of a rules strategy: one backtest per out-of-sample window.
   const wf = await api(backend.url, '/api/v1/sweeps', {
@@ -225,3 +228,38 @@ test('a neural walk-forward: each step trains on the windows before it (anchored
   assert.equal(versions.size, 2, 'each step has its own model');
   await assertTableMatchesChildren(backend.url, created.body.sweep_id, table.rows, ['window']);
 });
+
+/** The dashboard's sweep page: the table (click a header to sort) and a 3×3 heat map coloured by Sharpe. */
+async function checkDashboard(url: string, sweepId: string, rows: Record<string, unknown>[]): Promise<void> {
+  const executablePath = [process.env['CHROMIUM_PATH'], chromium.executablePath(), '/usr/bin/chromium'].find((p): p is string => !!p && existsSync(p));
+  assert.ok(executablePath, 'no Chromium for the dashboard check (apt-get install chromium, or set CHROMIUM_PATH)');
+  const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(String(err)));
+    await page.goto(`${url}/#/operations/${sweepId}`);
+    await page.click('#sweep-link', { timeout: 15_000 });
+    await page.waitForSelector('#sweep-table tbody tr', { timeout: 15_000 });
+    assert.equal(await page.locator('#sweep-table tbody tr').count(), 9);
+    assert.equal(await page.locator('#sweep-heatmap rect.cell').count(), 9);
+    const cells = await page.locator('#sweep-heatmap rect.cell').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-sharpe'))));
+    assert.deepEqual(cells.sort(), rows.map((r) => r['sharpe_ratio'] as number).sort());
+    // Default sort: Sharpe descending; a click on TRADES sorts by trades descending, a second click ascending.
+    const trades = async () => page.locator('#sweep-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-operation-id')));
+    const byTrades = (dir: number) => rows.slice().sort((a, b) => dir * ((a['total_trades'] as number) - (b['total_trades'] as number))).map((r) => r['total_trades']);
+    const tradesOf = async () => {
+      const ids = await trades();
+      return ids.map((id) => rows.find((r) => r['operation_id'] === id)!['total_trades']);
+    };
+    await page.click('th[data-sort="total_trades"]');
+    assert.deepEqual(await tradesOf(), byTrades(-1));
+    await page.click('th[data-sort="total_trades"]');
+    assert.deepEqual(await tradesOf(), byTrades(1));
+    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'dashboard-sweep.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+}
