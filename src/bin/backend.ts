@@ -67,6 +67,7 @@ export async function startBackend(
           sweeps?.onTerminal(op);
         },
         onQueued: (op) => scheduler?.onQueued(op, entryOf(op.operation_id)),
+        onRejected: (op, message) => sweeps?.onRejected(op, message),
       },
     },
     { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },

@@ -24,6 +24,8 @@ export interface OperationListener {
   onTerminal?(op: Operation): void;
   /** An operation went (back) to `queued`. */
   onQueued?(op: Operation): void;
+  /** A worker refused the submission (bad request): the op was deleted, it is not history. */
+  onRejected?(op: Operation, message: string): void;
 }
 
 export interface OperationsServiceDeps {
@@ -249,6 +251,7 @@ export class OperationsService {
     this.#store.delete(operationId);
     this.#forget(operationId);
     if (op?.worker_id) this.#registry.markAvailable(op.worker_id, operationId);
+    if (op) this.#listener.onRejected?.(op, message);
   }
 
   // ── Dispatch attempts ────────────────────────────────────────────────────────────────────────

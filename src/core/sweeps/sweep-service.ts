@@ -158,13 +158,39 @@ export class SweepService {
     if (sweepId) this.#settle(sweepId);
   }
 
+  /** A child a worker refused (its op is deleted): the step fails with the worker's message. */
+  onRejected(op: Operation, message: string): void {
+    const sweepId = this.#parentOf.get(op.operation_id);
+    const state = sweepId ? this.#states.get(sweepId) : undefined;
+    const entry = state?.children.find((c) => c.operation_id === op.operation_id);
+    if (!sweepId || !state || !entry) return;
+    entry.step_error = `rejected by the worker: ${message}`;
+    this.#deps.store.saveSweep(sweepId, state);
+    this.#settle(sweepId);
+  }
+
+  /** A child as last known; one that no longer exists (a rejected submission) reads as failed. */
+  #peekChild(entry: SweepEntry): Operation {
+    try {
+      return this.#deps.operations.peek(entry.operation_id);
+    } catch (err) {
+      if (!(err instanceof OperationNotFoundError)) throw err;
+      const now = new Date().toISOString();
+      return {
+        operation_id: entry.operation_id, operation_type: 'backtesting', status: 'failed', worker_id: null, created_at: now, started_at: null,
+        completed_at: now, progress: { percentage: 0, current_step: null, steps_completed: 0, steps_total: 0, items_processed: 0, items_total: null },
+        metadata: { parameters: {} }, error_message: entry.step_error ?? 'the operation no longer exists', result_summary: null,
+      };
+    }
+  }
+
   /** The parent, its children's states and the grid dimensions. */
   view(sweepId: string): { sweep: Operation; dimensions: string[]; children: { op: Operation; params: Record<string, unknown> }[] } {
     const state = this.#state(sweepId);
     const { operations } = this.#deps;
     const sweep = operations.peek(sweepId);
     const children = state.children.map((c) => {
-      const op = operations.peek(c.operation_id);
+      const op = this.#peekChild(c);
       return { op: c.step_error && isTerminal(op.status) ? { ...op, status: 'failed' as const, error_message: c.step_error } : op, params: c.params };
     });
     if (!isTerminal(sweep.status)) sweep.progress = this.#aggregate(state.children, children.map((c) => c.op));
@@ -250,7 +276,7 @@ export class SweepService {
       this.#forget(sweepId);
       return;
     }
-    const children = state.children.map((c) => operations.peek(c.operation_id));
+    const children = state.children.map((c) => this.#peekChild(c));
     state.children.forEach((e, i) => {
       if (e.pending_backtest && children[i]!.status === 'completed') void this.#launchBacktest(sweepId, state, e, children[i]!);
     });
@@ -320,7 +346,7 @@ export class SweepService {
     const state = this.#states.get(sweepId) ?? (this.#deps.store.getSweep(sweepId) as SweepState | undefined);
     this.#forget(sweepId);
     if (!state) return;
-    const open = state.children.filter((c) => !isTerminal(operations.peek(c.operation_id).status));
+    const open = state.children.filter((c) => !isTerminal(this.#peekChild(c).status));
     await Promise.allSettled(
       open.map((c) =>
         operations.cancel(c.operation_id, `sweep ${sweepId} cancelled`).catch((err: unknown) => {
