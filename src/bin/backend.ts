@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { insecureWarning, loadBackendConfig, type BackendConfig } from '../config/env.js';
 import { Dispatcher, type DispatchTarget } from '../core/dispatch/dispatcher.js';
 import { Scheduler } from '../core/queue/scheduler.js';
+import { Submitter } from '../core/queue/submitter.js';
+import { SweepService } from '../core/sweeps/sweep-service.js';
+import { planSweep } from '../workers/sweep/plan-sweep.js';
 import { MemoryWorkQueue, type QueueEntry } from '../core/queue/work-queue.js';
 import { OperationsService } from '../core/operations/operations-service.js';
 import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.js';
@@ -44,6 +47,7 @@ export async function startBackend(
   const metrics = new BackendMetrics({ workers: registry, store, operationsActive: () => activeCount() });
   // The scheduler is built after the operations service it listens to: late-bound here.
   let scheduler: Scheduler | undefined;
+  let sweeps: SweepService | undefined;
   const queue = new MemoryWorkQueue();
   const entryOf = (operationId: string): QueueEntry | undefined => {
     const row = operations.queuedRow(operationId);
@@ -60,8 +64,10 @@ export async function startBackend(
           metrics.listener.onTerminal?.(op);
           queue.remove(op.operation_id);
           scheduler?.kick(); // a worker may be free now
+          sweeps?.onTerminal(op);
         },
         onQueued: (op) => scheduler?.onQueued(op, entryOf(op.operation_id)),
+        onRejected: (op, message) => sweeps?.onRejected(op, message),
       },
     },
     { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },
@@ -100,6 +106,21 @@ export async function startBackend(
     trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
   ];
   scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
+  const submitter = new Submitter({ operations, scheduler, queue }, { maxQueued: config.maxQueued });
+  const childSpec = routes.find((r) => r.operationType === 'backtesting');
+  const trainingSpec = routes.find((r) => r.operationType === 'training');
+  if (childSpec) {
+    sweeps = new SweepService({
+      operations,
+      submitter,
+      store,
+      childSpec,
+      ...(trainingSpec ? { trainingSpec } : {}),
+      plan: (request) => planSweep(request, { strategiesDir: config.strategiesDir }),
+      log,
+    });
+    sweeps.resume();
+  }
   const admission = new WorkerAdmission(
     { registry, client, operations, log },
     { workerTypes: [...new Set(routes.map((r) => r.workerType))] },
@@ -113,6 +134,8 @@ export async function startBackend(
     queue,
     maxQueued: config.maxQueued,
     startRoutes: routes,
+    submitter,
+    ...(sweeps ? { sweeps } : {}),
     apiToken: config.apiToken,
     version: VERSION,
     plugins: [dashboardPlugin, async (app) => app.register(metricsRoutes, { metrics, registry })],

@@ -1,5 +1,9 @@
 import type { Static } from 'typebox';
 import type {
+  SweepCreated,
+  SweepRequest,
+  SweepTable,
+  SweepView,
   BackendHealth,
   CancelResponse,
   MetricsResponse,
@@ -180,6 +184,21 @@ export class BackendClient {
   /** `GET /api/v1/operations/{id}/results`. */
   getResults(operationId: string): Promise<ResultsResponse> {
     return this.#request('GET', `/api/v1/operations/${encodeURIComponent(operationId)}/results`);
+  }
+
+  /** `POST /api/v1/sweeps`. */
+  startSweep(request: SweepRequest): Promise<SweepCreated> {
+    return this.#request('POST', '/api/v1/sweeps', request, this.#startTimeoutMs);
+  }
+
+  /** `GET /api/v1/sweeps/{id}`. */
+  getSweep(sweepId: string): Promise<SweepView> {
+    return this.#request('GET', `/api/v1/sweeps/${encodeURIComponent(sweepId)}`);
+  }
+
+  /** `GET /api/v1/sweeps/{id}/table` (JSON). */
+  getSweepTable(sweepId: string, sort?: string, order?: 'asc' | 'desc'): Promise<SweepTable> {
+    return this.#request('GET', `/api/v1/sweeps/${encodeURIComponent(sweepId)}/table${queryString({ sort, order })}`);
   }
 
   /** `DELETE /api/v1/operations/{id}/cancel`. */

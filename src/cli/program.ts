@@ -8,6 +8,7 @@ import { registerHealthCommand } from './commands/health-command.js';
 import { registerModelsCommands } from './commands/models-commands.js';
 import { registerOperationsCommands } from './commands/operations-commands.js';
 import { registerProcessCommands } from './commands/process-commands.js';
+import { registerSweepCommands } from './commands/sweep-commands.js';
 import { registerStrategiesCommands } from './commands/strategies-commands.js';
 import { registerTrainingCommands } from './commands/training-commands.js';
 import { registerWorkersCommands } from './commands/workers-commands.js';
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo = processCliIo()): Command {
   const ctx = new CommandContext(io);
   registerBacktestCommands(program, ctx);
   registerTrainingCommands(program, ctx);
+  registerSweepCommands(program, ctx);
   registerModelsCommands(program, ctx);
   registerOperationsCommands(program, ctx);
   registerWorkersCommands(program, ctx);

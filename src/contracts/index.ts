@@ -5,3 +5,4 @@ export * from './dispatch.js';
 export * from './ids.js';
 export * from './bounded-json.js';
 export * from './errors.js';
+export * from './sweep.js';

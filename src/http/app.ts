@@ -12,6 +12,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
 import { operationRoutes } from './routes/operations.js';
 import { startRoutes, type StartRouteSpec } from './routes/start.js';
+import { sweepRoutes } from './routes/sweeps.js';
+import { Submitter } from '../core/queue/submitter.js';
+import type { SweepService } from '../core/sweeps/sweep-service.js';
 import { workerRoutes } from './routes/workers.js';
 
 export interface AppDeps {
@@ -24,6 +27,10 @@ export interface AppDeps {
   /** Queued operations at most (429 beyond). @defaultValue 10000 */
   maxQueued?: number;
   startRoutes: readonly StartRouteSpec[];
+  /** The submission path (built from scheduler, queue and maxQueued when absent). */
+  submitter?: Submitter;
+  /** Sweeps (`/sweeps` routes) when given. */
+  sweeps?: SweepService;
   /**
    * When set, every route requires `Authorization: Bearer <token>` except those marked
    * `config: { public: true }` (health, the dashboard shell and its assets).
@@ -61,14 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     onRegistered: () => deps.scheduler.kick(),
   });
   await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations, queuePosition: (id) => deps.queue.position(id) });
-  await app.register(startRoutes, {
-    prefix: '/api/v1',
-    routes: deps.startRoutes,
-    operations: deps.operations,
-    scheduler: deps.scheduler,
-    queue: deps.queue,
-    ...(deps.maxQueued === undefined ? {} : { maxQueued: deps.maxQueued }),
-  });
+  const submitter =
+    deps.submitter ??
+    new Submitter({ operations: deps.operations, scheduler: deps.scheduler, queue: deps.queue }, deps.maxQueued === undefined ? {} : { maxQueued: deps.maxQueued });
+  await app.register(startRoutes, { prefix: '/api/v1', routes: deps.startRoutes, operations: deps.operations, submitter });
+  if (deps.sweeps) await app.register(sweepRoutes, { prefix: '/api/v1', sweeps: deps.sweeps });
   if (deps.close) {
     const close = deps.close;
     app.addHook('onClose', async () => close());

@@ -21,6 +21,20 @@ const listColumns: TableColumn<OperationSummary>[] = [
   { header: 'SUBJECT', value: (o) => describeOperationSubject(o), maxWidth: 60, minWidth: 20 },
 ];
 
+/** The sweep a child belongs to: shown (as its last 8 characters) only when a listed op has one, dropped first on a narrow terminal. */
+const sweepColumn: TableColumn<OperationSummary> = {
+  header: 'SWEEP',
+  value: (o) => {
+    const id = o.metadata.parameters['sweep_id'];
+    return typeof id === 'string' ? `…${id.slice(-8)}` : null;
+  },
+  dropRank: 0,
+};
+
+function columnsFor(ops: readonly OperationSummary[]): TableColumn<OperationSummary>[] {
+  return ops.some((o) => typeof o.metadata.parameters['sweep_id'] === 'string') ? [...listColumns, sweepColumn] : listColumns;
+}
+
 /**
  * The detail view of one operation (`operations status`). A cancelled operation's message is the
  * reason it was cancelled, not an error.
@@ -62,8 +76,8 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
     .command('list', { isDefault: true })
     .description('list operations, newest first')
     .option('--status <status>', 'only this status: queued, pending, running, completed, failed, cancelled', parseOperationStatus)
-    .option('--type <type>', 'only this operation type, e.g. backtesting or training')
-    .option('--active', 'only pending and running operations')
+    .option('--type <type>', 'only this operation type, e.g. backtesting, training or sweep')
+    .option('--active', 'only queued, pending and running operations')
     .option('--limit <n>', 'at most N operations (default 100)', parsePositiveInteger)
     .option('--offset <n>', 'skip the first N', parseCount)
     .addHelpText('after', '\nExamples:\n  ktrdr ops\n  ktrdr operations list --active\n  ktrdr operations list --status failed --type training --limit 10\n  ktrdr ops list --status queued')
@@ -76,7 +90,7 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
         offset: o.offset,
       });
       if (ctx.isJson(command)) return ctx.printJson(list);
-      ctx.print(formatTable(list.data, listColumns, ctx.tableOptions({ emptyText: 'No operations.' })));
+      ctx.print(formatTable(list.data, columnsFor(list.data), ctx.tableOptions({ emptyText: 'No operations.' })));
       if (list.data.length > 0) {
         ctx.print(`${list.data.length} shown of ${list.total_count} (${list.active_count} active)`);
       }

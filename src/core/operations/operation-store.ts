@@ -56,6 +56,11 @@ export interface OperationStore {
   getMetrics(operationId: string, cursor: number): MetricRecord[];
   saveResult(operationId: string, result: unknown): void;
   getResult(operationId: string): unknown | undefined;
+  /** A sweep's durable state (its children and plan), opaque here. */
+  saveSweep(sweepId: string, state: unknown): void;
+  getSweep(sweepId: string): unknown | undefined;
+  /** Sweeps whose parent operation is not terminal yet, oldest first. */
+  activeSweepIds(): string[];
   /** Counts by type and status, for monitoring. */
   countByTypeAndStatus(): { operation_type: string; status: OperationStatus; count: number }[];
   close(): void;

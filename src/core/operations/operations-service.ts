@@ -24,6 +24,8 @@ export interface OperationListener {
   onTerminal?(op: Operation): void;
   /** An operation went (back) to `queued`. */
   onQueued?(op: Operation): void;
+  /** A worker refused the submission (bad request): the op was deleted, it is not history. */
+  onRejected?(op: Operation, message: string): void;
 }
 
 export interface OperationsServiceDeps {
@@ -54,6 +56,11 @@ export interface OperationsServiceOptions {
   readBudgetMs?: number;
   /** Attempts an operation gets before a lost worker fails it. @defaultValue op.max_attempts ?? 1 */
   maxAttempts?: (op: Operation) => number;
+  /**
+   * Operation types the backend runs itself (no worker, never dispatched: a sweep's parent). The
+   * orphan sweep leaves them alone; their owner moves them on with `advance`. @defaultValue ['sweep']
+   */
+  selfManagedTypes?: readonly string[];
 }
 
 /** What the backend did with a worker's report. */
@@ -112,6 +119,7 @@ export class OperationsService {
       cancelConfirmMs: 3_000,
       readBudgetMs: 300,
       maxAttempts: (op) => op.max_attempts ?? 1,
+      selfManagedTypes: ['sweep'],
       ...options,
     };
     this.#startedAtWall = this.#now();
@@ -243,6 +251,7 @@ export class OperationsService {
     this.#store.delete(operationId);
     this.#forget(operationId);
     if (op?.worker_id) this.#registry.markAvailable(op.worker_id, operationId);
+    if (op) this.#listener.onRejected?.(op, message);
   }
 
   // ── Dispatch attempts ────────────────────────────────────────────────────────────────────────
@@ -678,7 +687,7 @@ export class OperationsService {
   sweepOrphans(): void {
     const now = this.#mono();
     for (const op of [...this.#active.values()]) {
-      if (op.status === 'queued') continue;
+      if (op.status === 'queued' || this.#opts.selfManagedTypes.includes(op.operation_type)) continue;
       const fromBeforeStart = Date.parse(op.created_at) < this.#startedAtWall;
       if (op.status === 'pending' && !fromBeforeStart) continue;
       const worker = op.worker_id ? this.#registry.get(op.worker_id) : undefined;
@@ -696,6 +705,22 @@ export class OperationsService {
         );
       }
     }
+  }
+
+  /**
+   * Moves an operation the backend runs itself (a selfManagedTypes one, e.g. a sweep's parent):
+   * a new status (null: keep it) and fields. Refused (undefined) for worker-run types and where the
+   * state machine says no.
+   */
+  advance(operationId: string, to: OperationStatus | null, patch: Partial<Operation> = {}): Operation | undefined {
+    const op = this.#load(operationId);
+    if (!this.#opts.selfManagedTypes.includes(op.operation_type)) return undefined;
+    return this.#transition(operationId, to, () => patch);
+  }
+
+  /** The op as last known, without asking its worker (sync). */
+  peek(operationId: string): Operation {
+    return this.#load(operationId);
   }
 
   /** The op's status as last stored. */

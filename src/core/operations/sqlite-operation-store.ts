@@ -63,6 +63,11 @@ const MIGRATIONS: readonly string[] = [
   // The queue: where a waiting operation goes (worker type, start path, payload) and its retry budget.
   `ALTER TABLE operations ADD COLUMN dispatch TEXT;
    ALTER TABLE operations ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 1;`,
+  // Sweeps: a parent operation's children and plan (survives a restart; the coordinator resumes it).
+  `CREATE TABLE IF NOT EXISTS sweeps (
+     sweep_id TEXT PRIMARY KEY,
+     state    TEXT NOT NULL
+   );`,
 ];
 
 const ACTIVE_SQL = `('queued','pending','running')`;
@@ -167,6 +172,11 @@ export class SqliteOperationStore implements OperationStore {
       getMetrics: db.prepare(`SELECT metric FROM operation_metrics WHERE operation_id = ? AND idx >= ? ORDER BY idx`),
       saveResult: db.prepare(`INSERT OR REPLACE INTO operation_results (operation_id, result) VALUES (?, ?)`),
       getResult: db.prepare(`SELECT result FROM operation_results WHERE operation_id = ?`),
+      saveSweep: db.prepare(`INSERT OR REPLACE INTO sweeps (sweep_id, state) VALUES (?, ?)`),
+      getSweep: db.prepare(`SELECT state FROM sweeps WHERE sweep_id = ?`),
+      activeSweeps: db.prepare(
+        `SELECT s.sweep_id FROM sweeps s JOIN operations o ON o.operation_id = s.sweep_id WHERE o.status IN ${ACTIVE_SQL} ORDER BY o.seq`,
+      ),
       counts: db.prepare(`SELECT operation_type, status, COUNT(*) AS count FROM operations GROUP BY operation_type, status`),
     };
   }
@@ -263,6 +273,19 @@ export class SqliteOperationStore implements OperationStore {
   getResult(operationId: string): unknown | undefined {
     const row = this.#stmts.getResult.get(operationId) as { result: string } | undefined;
     return row ? JSON.parse(row.result) : undefined;
+  }
+
+  saveSweep(sweepId: string, state: unknown): void {
+    this.#stmts.saveSweep.run(sweepId, JSON.stringify(state));
+  }
+
+  getSweep(sweepId: string): unknown | undefined {
+    const row = this.#stmts.getSweep.get(sweepId) as { state: string } | undefined;
+    return row ? (JSON.parse(row.state) as unknown) : undefined;
+  }
+
+  activeSweepIds(): string[] {
+    return (this.#stmts.activeSweeps.all() as { sweep_id: string }[]).map((r) => r.sweep_id);
   }
 
   countByTypeAndStatus() {

@@ -37,4 +37,6 @@ button.danger { border-color:var(--bad); color:var(--bad); } button:disabled { o
 .scroll { max-height:720px; overflow:auto; }
 @media (max-width: 900px) { .grid-result { grid-template-columns:1fr; } }
 pre { background:#f3f4f6; padding:8px; border-radius:6px; overflow:auto; font-size:12px; }
+th.sortable { cursor:pointer; user-select:none; }
+#sweep-heatmap rect.cell { stroke:#fff; }
 `;

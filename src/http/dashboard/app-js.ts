@@ -417,7 +417,8 @@ export const APP_JS = String.raw`(function () {
     head += params + '</section>';
     var body = '';
     var rs = op.result_summary;
-    if (op.operation_type === 'training') body = trainingSection(op, epochs || []);
+    if (op.operation_type === 'sweep') body = '<section class="card"><p><a id="sweep-link" href="#/sweeps/' + encodeURIComponent(op.operation_id) + '">Open the sweep: comparison table and heat map</a></p></section>';
+    else if (op.operation_type === 'training') body = trainingSection(op, epochs || []);
     else if (rs && typeof rs === 'object' && (rs.metrics || rs.equity_curve)) body = backtestSection(rs);
     else if (rs && typeof rs === 'object') body = '<section class="card"><h2>Result</h2><pre>' + esc(JSON.stringify(rs, null, 2)) + '</pre></section>';
     return head + body;
@@ -441,6 +442,117 @@ export const APP_JS = String.raw`(function () {
     return TERMINAL[op.status] ? 'stop' : 'continue';
   }
 
+  // ---------- sweeps ----------
+  var sweepSort = { col: 'sharpe_ratio', desc: true };
+  var sweepTable = null;
+  var SWEEP_METRICS = { model_version: 1, total_return: 1, total_return_pct: 1, sharpe_ratio: 1, max_drawdown_pct: 1, total_trades: 1, status: 1, operation_id: 1 };
+  function sweepParamCols(cols) { return cols.filter(function (c) { return !SWEEP_METRICS[c]; }); }
+  function sweepCell(col, v) {
+    if (col === 'operation_id') return td(opLink(v));
+    if (col === 'status') return td(badge(v));
+    if (col === 'total_return_pct' || col === 'max_drawdown_pct') return td(fmtPct(v), 'num ' + (col === 'total_return_pct' ? signClass(v) : ''));
+    if (col === 'sharpe_ratio') return td(fmtFixed(v, 2), 'num ' + signClass(v));
+    if (col === 'total_return') return td(fmtMoney(v), 'num ' + signClass(v));
+    if (col === 'total_trades') return td(fmtNum(v, 0), 'num');
+    return td(esc(v == null ? '–' : v), isNum(v) ? 'num' : '');
+  }
+  function sweepCsv(t) {
+    var cell = function (v) { var x = v == null ? '' : String(v); return /[",\n]/.test(x) ? '"' + x.replace(/"/g, '""') + '"' : x; };
+    return [t.columns.map(cell).join(',')].concat(t.rows.map(function (r) { return t.columns.map(function (c) { return cell(r[c]); }).join(','); })).join('\n') + '\n';
+  }
+  function sortedSweepRows(rows) {
+    var c = sweepSort.col, dir = sweepSort.desc ? -1 : 1;
+    return rows.slice().sort(function (a, b) {
+      var x = a[c], y = b[c];
+      if (x == null) return y == null ? 0 : 1;
+      if (y == null) return -1;
+      if (isNum(x) && isNum(y)) return (x - y) * dir;
+      return String(x).localeCompare(String(y)) * dir;
+    });
+  }
+  function renderSweepTable(t) {
+    var head = t.columns.map(function (c) {
+      var arrow = sweepSort.col === c ? (sweepSort.desc ? ' ▼' : ' ▲') : '';
+      return '<th class="sortable' + (SWEEP_METRICS[c] && c !== 'status' && c !== 'operation_id' && c !== 'model_version' ? ' num' : '') + '" data-sort="' + esc(c) + '" title="sort by ' + esc(c) + '">' + esc(SWEEP_METRICS[c] ? humanize(c) : c.split('.').slice(-2).join('.')) + arrow + '</th>';
+    }).join('');
+    var body = sortedSweepRows(t.rows).map(function (r) {
+      return '<tr data-operation-id="' + esc(r.operation_id) + '">' + t.columns.map(function (c) { return sweepCell(c, r[c]); }).join('') + '</tr>';
+    }).join('');
+    return t.rows.length ? '<table id="sweep-table"><thead><tr>' + head + '</tr></thead><tbody>' + body + '</tbody></table>' : '<p class="muted" id="sweep-table">No children.</p>';
+  }
+  // Red (negative Sharpe) through white to green (positive), saturated at the grid's largest |Sharpe|
+  // and lighter the nearer to zero, so the best and worst corners of the grid stand out.
+  function sharpeColor(v, scale) {
+    if (!isNum(v)) return '#e5e7eb';
+    var a = 0.15 + 0.85 * Math.min(1, Math.abs(v) / (scale || 1));
+    var c = function (full) { return Math.round(255 + (full - 255) * a); };
+    return v >= 0 ? 'rgb(' + c(22) + ',' + c(163) + ',' + c(74) + ')' : 'rgb(' + c(220) + ',' + c(38) + ',' + c(38) + ')';
+  }
+  function sweepHeatmap(t) {
+    var dims = sweepParamCols(t.columns).filter(function (c) { return c !== 'window_start' && c !== 'window_end'; });
+    if (dims.length !== 2) return '';
+    var uniq = function (c) {
+      var vals = [];
+      t.rows.forEach(function (r) { if (vals.indexOf(r[c]) < 0) vals.push(r[c]); });
+      return vals.sort(function (a, b) { return isNum(a) && isNum(b) ? a - b : String(a).localeCompare(String(b)); });
+    };
+    var xs = uniq(dims[0]), ys = uniq(dims[1]);
+    var scale = t.rows.reduce(function (m, r) { return isNum(r.sharpe_ratio) ? Math.max(m, Math.abs(r.sharpe_ratio)) : m; }, 0.5);
+    var cw = Math.max(56, Math.min(110, Math.floor(640 / xs.length))), ch = 36, L = 90, T = 20, B = 44;
+    var W = L + cw * xs.length + 10, H = T + ch * ys.length + B;
+    var out = ['<svg id="sweep-heatmap" viewBox="0 0 ' + W + ' ' + H + '" width="' + W + '" height="' + H + '" role="img" aria-label="Sharpe ratio by ' + esc(dims[0]) + ' and ' + esc(dims[1]) + '">'];
+    ys.forEach(function (yv, j) {
+      var y = T + (ys.length - 1 - j) * ch;
+      out.push('<text x="' + (L - 6) + '" y="' + (y + ch / 2 + 4) + '" text-anchor="end" font-size="12">' + esc(yv) + '</text>');
+      xs.forEach(function (xv, i) {
+        var row = t.rows.filter(function (r) { return r[dims[0]] === xv && r[dims[1]] === yv; })[0];
+        var v = row ? row.sharpe_ratio : null;
+        out.push('<rect class="cell" x="' + (L + i * cw) + '" y="' + y + '" width="' + (cw - 2) + '" height="' + (ch - 2) + '" fill="' + sharpeColor(v, scale) + '" data-sharpe="' + (isNum(v) ? v : '') + '"><title>' +
+          esc(dims[0] + '=' + xv + ', ' + dims[1] + '=' + yv + ': Sharpe ' + fmtFixed(v, 2)) + '</title></rect>');
+        out.push('<text x="' + (L + i * cw + cw / 2 - 1) + '" y="' + (y + ch / 2 + 4) + '" text-anchor="middle" font-size="11">' + fmtFixed(v, 2) + '</text>');
+      });
+    });
+    xs.forEach(function (xv, i) { out.push('<text x="' + (L + i * cw + cw / 2) + '" y="' + (T + ch * ys.length + 16) + '" text-anchor="middle" font-size="12">' + esc(xv) + '</text>'); });
+    out.push('<text x="' + (L + (cw * xs.length) / 2) + '" y="' + (H - 6) + '" text-anchor="middle" font-size="12" class="muted">' + esc(dims[0]) + '</text>');
+    out.push('<text x="12" y="' + (T + (ch * ys.length) / 2) + '" font-size="12" transform="rotate(-90 12 ' + (T + (ch * ys.length) / 2) + ')" text-anchor="middle">' + esc(dims[1]) + '</text>');
+    out.push('</svg>');
+    return '<section class="card"><h2>Sharpe ratio heat map</h2>' + out.join('') + '</section>';
+  }
+  async function sweepPage(id, gen) {
+    var v, t;
+    try {
+      var both = await Promise.all([api('/sweeps/' + encodeURIComponent(id)), api('/sweeps/' + encodeURIComponent(id) + '/table')]);
+      v = both[0].data; t = both[1].data;
+    } catch (err) {
+      if (gen !== generation) return 'stale';
+      view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
+      return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
+    }
+    if (gen !== generation) return 'stale';
+    sweepTable = t;
+    var s = v.sweep, md = s.metadata || {}, p = md.parameters || {};
+    var counts = Object.keys(v.counts).map(function (k) { return badge(k) + ' ' + v.counts[k]; }).join(' ');
+    var head = '<section class="card"><h2>Sweep ' + esc(s.operation_id) + ' ' + badge(s.status) + '</h2><table class="kv">' +
+      kvRow('Strategy', esc(p.strategy_name || '–')) + kvRow('Period', esc((md.start_date || '…') + ' → ' + (md.end_date || '…'))) +
+      kvRow('Dimensions', esc((v.grid_paths || []).join(', ') || '–')) + kvRow('Children', counts || '–') + '</table>' +
+      '<div id="live-progress">' + progressBar(s.progress, true) + '<p class="muted">' + esc((s.progress && s.progress.current_step) || '') + '</p>' +
+      (TERMINAL[s.status] ? '' : '<button id="cancel-button" class="danger" data-operation-id="' + esc(s.operation_id) + '">Cancel sweep</button>') + '</div>' +
+      (s.error_message ? '<p class="error">' + esc(s.error_message) + '</p>' : '') +
+      '<p><a id="sweep-csv" download="' + esc(s.operation_id) + '.csv" href="data:text/csv;charset=utf-8,' + encodeURIComponent(sweepCsv(t)) + '">Download CSV</a></p></section>';
+    var y = window.scrollY;
+    view.innerHTML = '<p><a href="#/">← Overview</a></p>' + head + sweepHeatmap(t) +
+      '<section class="card"><h2>Comparison</h2><p class="muted">Click a column to sort.</p><div class="scroll" id="sweep-table-wrap">' + renderSweepTable(t) + '</div></section>';
+    window.scrollTo(0, y);
+    return TERMINAL[s.status] ? 'stop' : 'continue';
+  }
+  view.addEventListener('click', function (ev) {
+    var th = ev.target.closest && ev.target.closest('th[data-sort]');
+    if (!th || !sweepTable) return;
+    var c = th.getAttribute('data-sort');
+    sweepSort = { col: c, desc: sweepSort.col === c ? !sweepSort.desc : true };
+    document.getElementById('sweep-table-wrap').innerHTML = renderSweepTable(sweepTable);
+  });
+
   // ---------- routing ----------
   async function tick(gen, page) {
     var outcome;
@@ -454,7 +566,8 @@ export const APP_JS = String.raw`(function () {
     if (timer) clearTimeout(timer);
     var hash = location.hash.replace(/^#/, '') || '/';
     var m = /^\/operations\/([^/]+)$/.exec(hash);
-    var page = m ? function (gen) { return operationPage(decodeURIComponent(m[1]), gen); } : overviewPage;
+    var sw = /^\/sweeps\/([^/]+)$/.exec(hash);
+    var page = sw ? function (gen) { return sweepPage(decodeURIComponent(sw[1]), gen); } : m ? function (gen) { return operationPage(decodeURIComponent(m[1]), gen); } : overviewPage;
     view.innerHTML = '<p class="muted">Loading…</p>';
     tick(generation, page);
   }

@@ -3,6 +3,7 @@ import type { StartRouteSpec } from '../../http/routes/start.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
 import { checkDataCoverage, parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
 import { BacktestStartRequest } from './backtest-request.js';
+import { requiredTimeframes } from '../../domain/features/build-features.js';
 
 export interface BacktestRouteSettings {
   dataDir: string;
@@ -15,6 +16,10 @@ export interface BacktestRouteSettings {
  * dispatched, and fills symbol/timeframe from the strategy when omitted.
  */
 export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteSpec<typeof BacktestStartRequest> {
+  // A sweep submits hundreds of backtests over the same data: a coverage check that passed is
+  // trusted for a few seconds (reading the CSVs again for each costs ~20 ms).
+  const coverageOk = new Map<string, number>();
+  const COVERAGE_TTL_MS = 10_000;
   return {
     paths: ['/backtests/start'],
     operationType: 'backtesting',
@@ -30,7 +35,13 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
       const timeframe = body.timeframe ?? strategy.training_data.timeframes.base_timeframe;
       const effective = withTimeframeOr400(strategy, timeframe);
       const { start, end } = parseDateRange(body.start_date, body.end_date);
-      checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
+      const coverageKey = JSON.stringify([requiredTimeframes(effective), effective.training_data.history_required ?? null, symbol, body.start_date, body.end_date]);
+      const checkedAt = coverageOk.get(coverageKey);
+      if (checkedAt === undefined || Date.now() - checkedAt > COVERAGE_TTL_MS) {
+        checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
+        if (coverageOk.size > 256) coverageOk.clear();
+        coverageOk.set(coverageKey, Date.now());
+      }
       let modelPath = body.model_path;
       if (effective.decisions.mode === 'neural') {
         try {
