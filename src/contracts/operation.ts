@@ -170,6 +170,8 @@ export const OperationReport = Type.Object(
     result_summary: Type.Optional(Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])),
     metrics: Type.Optional(Type.Array(MetricRecord)),
     artifact: Type.Optional(Type.Unknown()),
+    /** With a final state: the worker is idle and takes the next queued job in the reply. */
+    accepting_work: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -180,5 +182,17 @@ export const OperationReportReply = Type.Object({
   accepted: Type.Boolean(),
   status: OperationStatus,
   detail: Type.Optional(Type.String()),
+  /**
+   * The next queued job for this worker, already assigned and claimed (a new attempt): the worker
+   * starts it at once, which saves the start request and the claim between two queued jobs.
+   */
+  next: Type.Optional(
+    Type.Object({
+      operation_id: Type.String(),
+      attempt_id: Type.String(),
+      path: Type.String(),
+      body: Type.Record(Type.String(), Type.Unknown()),
+    }),
+  ),
 });
 export type OperationReportReply = Static<typeof OperationReportReply>;

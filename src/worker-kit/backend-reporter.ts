@@ -22,6 +22,15 @@ export interface BackendReporterOptions {
   maxBackoffMs?: number;
 }
 
+/** A queued job the backend handed over in its reply to a final report. */
+export interface NextJob {
+  operation_id: string;
+  attempt_id: string;
+  /** The worker's own start path, e.g. `/backtests/start`. */
+  path: string;
+  body: Record<string, unknown>;
+}
+
 /** What the backend said about a report. */
 export type ReportAnswer = 'accepted' | 'stale' | 'unreachable';
 
@@ -56,12 +65,20 @@ export class BackendReporter {
     return this.#send(operationId, report, this.#opts.claimBudgetMs);
   }
 
-  /** Pushes a final state, retrying until acknowledged (or the budget or the reporter ends). */
-  pushFinal(operationId: string, report: OperationReport): Promise<ReportAnswer> {
-    const p = this.#send(operationId, report, this.#opts.finalReportBudgetMs);
+  /**
+   * Pushes a final state, retrying until acknowledged (or the budget or the reporter ends). The
+   * backend's reply may hand over the next queued job (`next`) when the report says so.
+   */
+  async pushFinal(operationId: string, report: OperationReport): Promise<{ answer: ReportAnswer; next?: NextJob }> {
+    let reply: unknown;
+    const p = this.#send(operationId, report, this.#opts.finalReportBudgetMs, (body) => {
+      reply = body;
+    });
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
-    return p;
+    const answer = await p;
+    const next = (reply as { next?: NextJob } | undefined)?.next;
+    return answer === 'accepted' && next ? { answer, next } : { answer };
   }
 
   /** Stops retrying; reports in flight end as `unreachable`. */
@@ -69,7 +86,7 @@ export class BackendReporter {
     this.#abort.abort();
   }
 
-  async #send(operationId: string, report: OperationReport, budgetMs: number): Promise<ReportAnswer> {
+  async #send(operationId: string, report: OperationReport, budgetMs: number, onReply?: (body: unknown) => void): Promise<ReportAnswer> {
     const deadline = this.#now() + budgetMs;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
@@ -84,7 +101,16 @@ export class BackendReporter {
           signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#opts.requestTimeoutMs)]),
         });
         const text = await res.text();
-        if (res.ok) return 'accepted';
+        if (res.ok) {
+          if (onReply) {
+            try {
+              onReply(JSON.parse(text));
+            } catch {
+              // a reply without a body is still an acknowledgement
+            }
+          }
+          return 'accepted';
+        }
         if (res.status === 409 || res.status === 404) {
           this.#log.warn({ operationId, status: res.status, detail: text.slice(0, 300) }, 'backend refused the report: attempt is stale');
           return 'stale';

@@ -20,7 +20,7 @@ import {
 import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../contracts/errors.js';
 import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
 import { cancelReason } from '../server-kit/cancel-reason.js';
-import { BackendReporter } from './backend-reporter.js';
+import { BackendReporter, type NextJob } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
 import { runInThread } from './run-in-thread.js';
@@ -91,6 +91,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   const log = workerLog.child({ component: 'worker' });
   const operations = new WorkerOperations(opts.workerId);
   const bootId = randomBytes(8).toString('hex');
+  // Marks a start this process injects itself (a job handed over in a report reply, already
+  // claimed by the backend); nobody outside knows it, so outside requests always claim.
+  const preclaimedSecret = randomBytes(16).toString('hex');
   const reporter = new BackendReporter({ log }, { apiUrl: opts.apiUrl, apiToken: opts.apiToken });
   let current: string | null = null;
   let currentAttempt: string | null = null;
@@ -214,7 +217,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         currentAttempt = attempt_id ?? null;
         try {
           await job.validate?.(params as never, opts.settings);
-          if (attempt_id !== undefined) {
+          const preclaimed = attempt_id !== undefined && req.headers['x-ktrdr-preclaimed'] === preclaimedSecret;
+          if (attempt_id !== undefined && !preclaimed) {
             // No job code runs before the backend confirms this attempt is still the current one:
             // a start request that sat in a buffer while the backend moved on must not run.
             const answer = await reporter.claim(operationId, { attempt_id, worker_id: opts.workerId, status: 'running' });
@@ -286,10 +290,42 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         result_summary: op.result_summary,
         metrics,
         ...(artifact === undefined ? {} : { artifact }),
+        accepting_work: !draining && current === null,
       })
-      .then((answer) => {
+      .then(({ answer, next }) => {
         if (answer !== 'unreachable') operations.markFinalStateDelivered(operationId);
+        if (next) void startHandedOver(next);
       });
+  };
+
+  /**
+   * Starts a job the backend handed over in a report reply through the normal start route (same
+   * validation, same exclusivity), without the claim round trip. If it cannot start here, the
+   * attempt is reported failed at once so the backend settles (and may retry) it.
+   */
+  const startHandedOver = async (next: NextJob): Promise<void> => {
+    const res = await app.inject({
+      method: 'POST',
+      url: next.path,
+      payload: next.body,
+      headers: { 'content-type': 'application/json', 'x-ktrdr-preclaimed': preclaimedSecret },
+    });
+    if (res.statusCode === 200) return;
+    const detail = (() => {
+      try {
+        const b = JSON.parse(res.body) as { detail?: string; error?: string };
+        return b.detail ?? b.error ?? res.body;
+      } catch {
+        return res.body;
+      }
+    })();
+    log.warn({ operationId: next.operation_id, status: res.statusCode, detail }, 'could not start the job handed over by the backend');
+    await reporter.pushFinal(next.operation_id, {
+      attempt_id: next.attempt_id,
+      worker_id: opts.workerId,
+      status: 'failed',
+      error_message: `worker ${opts.workerId} could not start it: ${detail}`,
+    });
   };
 
   const close = (): Promise<void> =>

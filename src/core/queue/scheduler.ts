@@ -54,6 +54,37 @@ export class Scheduler {
     return this.#run(entry);
   }
 
+  /**
+   * Hands the first queued job this (just freed) worker can take straight to it, in the reply to
+   * its final report: the attempt is opened and claimed here, so no start request and no claim
+   * cross the network between two queued jobs. GPU-preferring work is left to a free GPU worker.
+   */
+  assignTo(workerId: string): { operation_id: string; attempt_id: string; path: string; body: Record<string, unknown> } | undefined {
+    const { queue, registry, operations } = this.#deps;
+    const worker = registry.get(workerId);
+    if (!worker || worker.unreachableSince !== null || !registry.isEligible(worker)) return undefined;
+    for (const entry of queue.entries()) {
+      const { workerType, selection } = entry.target;
+      if (workerType !== worker.workerType || !registry.isEligible(worker, selection)) continue;
+      if (selection?.preferGpu && worker.capabilities['gpu'] !== true && registry.canSelect(workerType, { ...selection, requireGpu: true })) continue;
+      queue.remove(entry.operationId);
+      registry.markBusy(workerId, entry.operationId);
+      const opened = operations.beginAttempt(entry.operationId, workerId);
+      if (!opened || operations.report(entry.operationId, { attempt_id: opened.attemptId, worker_id: workerId, status: 'running' }).kind !== 'accepted') {
+        registry.markAvailable(workerId, entry.operationId);
+        continue;
+      }
+      this.#log.debug({ operationId: entry.operationId, workerId }, 'next job handed over in the report reply');
+      return {
+        operation_id: entry.operationId,
+        attempt_id: opened.attemptId,
+        path: entry.target.startPath,
+        body: { ...entry.target.payload, task_id: entry.operationId, attempt_id: opened.attemptId },
+      };
+    }
+    return undefined;
+  }
+
   close(): Promise<void> {
     this.#closed = true;
     return Promise.allSettled([...this.#inflight]).then(() => undefined);

@@ -194,13 +194,17 @@ export class WorkerRegistry {
   }
 
   #candidates(workerType: string, criteria: SelectionCriteria): WorkerRecord[] {
-    const now = this.#mono();
-    return this.list({ workerType, status: 'available' }).filter(
-      (w) =>
-        !criteria.exclude?.has(w.workerId) &&
-        w.cooldownUntil <= now &&
-        (!criteria.requireGpu || hasGpu(w.capabilities)) &&
-        (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints)),
+    return this.list({ workerType, status: 'available' }).filter((w) => this.isEligible(w, criteria));
+  }
+
+  /** Whether an available worker meets the criteria (type aside) and is not cooling down. */
+  isEligible(w: WorkerRecord, criteria: SelectionCriteria = {}): boolean {
+    return (
+      w.status === 'available' &&
+      !criteria.exclude?.has(w.workerId) &&
+      w.cooldownUntil <= this.#mono() &&
+      (!criteria.requireGpu || hasGpu(w.capabilities)) &&
+      (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints))
     );
   }
 

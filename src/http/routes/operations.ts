@@ -18,11 +18,13 @@ export interface OperationRoutesOptions {
   operations: OperationsService;
   /** 1-based queue place of a queued op. */
   queuePosition?: (operationId: string) => number | null;
+  /** The next queued job for a worker that just reported a final state (see Scheduler.assignTo). */
+  assignNext?: (workerId: string) => { operation_id: string; attempt_id: string; path: string; body: Record<string, unknown> } | undefined;
 }
 
 const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
 
-export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition }) => {
+export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, assignNext }) => {
   const withPosition = <T extends { operation_id: string; status: string }>(op: T): T =>
     op.status === 'queued' && queuePosition ? { ...op, queue_position: queuePosition(op.operation_id) } : op;
   app.get(
@@ -132,7 +134,10 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
     async (req) => {
       const outcome = operations.report(req.params.operationId, req.body);
       if (outcome.kind === 'stale') throw new StaleAttemptError(req.params.operationId, outcome.reason);
-      return { accepted: true, status: outcome.op.status };
+      const ended = outcome.op.status === 'completed' || outcome.op.status === 'failed' || outcome.op.status === 'cancelled';
+      const workerId = req.body.worker_id;
+      const next = ended && req.body.accepting_work === true && workerId && assignNext ? assignNext(workerId) : undefined;
+      return { accepted: true, status: outcome.op.status, ...(next ? { next } : {}) };
     },
   );
 };
