@@ -63,7 +63,7 @@ export class Scheduler {
     const { queue, registry, operations } = this.#deps;
     const worker = registry.get(workerId);
     if (!worker || worker.unreachableSince !== null || !registry.isEligible(worker)) return undefined;
-    for (const entry of queue.entries()) {
+    for (const entry of queue.entries().slice()) {
       const { workerType, selection } = entry.target;
       if (workerType !== worker.workerType || !registry.isEligible(worker, selection)) continue;
       if (selection?.preferGpu && worker.capabilities['gpu'] !== true && registry.canSelect(workerType, { ...selection, requireGpu: true })) continue;

@@ -28,34 +28,48 @@ export interface WorkQueue {
   readonly size: number;
 }
 
-/** WorkQueue as a sorted in-memory index (the store holds the durable copy). */
+/**
+ * WorkQueue as a sorted in-memory index (the store holds the durable copy). Kept sorted on every
+ * change (binary-search insert, splice on remove), so the scheduler's frequent reads never sort.
+ */
 export class MemoryWorkQueue implements WorkQueue {
   readonly #byId = new Map<string, QueueEntry>();
-  #sorted: QueueEntry[] | null = [];
+  readonly #sorted: QueueEntry[] = [];
 
   add(entry: QueueEntry): void {
+    if (this.#byId.has(entry.operationId)) this.remove(entry.operationId);
     this.#byId.set(entry.operationId, entry);
-    this.#sorted = null;
+    let lo = 0;
+    let hi = this.#sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = this.#sorted[mid]!;
+      if (m.priority > entry.priority || (m.priority === entry.priority && m.seq < entry.seq)) lo = mid + 1;
+      else hi = mid;
+    }
+    this.#sorted.splice(lo, 0, entry);
   }
 
   remove(operationId: string): boolean {
-    const had = this.#byId.delete(operationId);
-    if (had) this.#sorted = null;
-    return had;
+    const entry = this.#byId.get(operationId);
+    if (!entry) return false;
+    this.#byId.delete(operationId);
+    this.#sorted.splice(this.#sorted.indexOf(entry), 1);
+    return true;
   }
 
   has(operationId: string): boolean {
     return this.#byId.has(operationId);
   }
 
+  /** Dispatch order. The array is the queue's own: read it, don't change it. */
   entries(): QueueEntry[] {
-    this.#sorted ??= [...this.#byId.values()].sort((a, b) => b.priority - a.priority || a.seq - b.seq);
     return this.#sorted;
   }
 
   position(operationId: string): number | null {
-    if (!this.#byId.has(operationId)) return null;
-    return this.entries().findIndex((e) => e.operationId === operationId) + 1;
+    const entry = this.#byId.get(operationId);
+    return entry ? this.#sorted.indexOf(entry) + 1 : null;
   }
 
   get size(): number {
