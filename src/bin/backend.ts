@@ -17,7 +17,7 @@ import { buildApp } from '../http/app.js';
 import { metricsRoutes } from '../http/routes/metrics.js';
 import { BackendMetrics } from '../core/monitoring/backend-metrics.js';
 import { dashboardPlugin } from '../http/dashboard/dashboard-plugin.js';
-import type { StartRouteSpec } from '../http/routes/start.js';
+import type { StartRouteSpec } from '../core/queue/submitter.js';
 import { backtestStartRoute } from '../workers/backtest/backtest-start-route.js';
 import { trainingStartRoute } from '../workers/training/training-start-route.js';
 import { createRootLogger, onShutdownSignal } from './logger.js';

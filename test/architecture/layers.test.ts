@@ -29,8 +29,6 @@ export const EXCEPTIONS: readonly { from: string; to: string; why: string }[] = 
   { from: 'src/cli/program.ts', to: 'bin', why: 'the CLI prints the version the composition roots report' },
   { from: 'src/cli/commands/data-commands.ts', to: 'domain', why: 'offline data tools (import, generate) run locally, not on a worker' },
   { from: 'src/cli/commands/strategies-commands.ts', to: 'domain', why: '`strategies validate` checks a YAML file locally' },
-  { from: 'src/workers/backtest/backtest-start-route.ts', to: 'http', why: 'StartRouteSpec lives with the start routes (to move to core)' },
-  { from: 'src/workers/training/training-start-route.ts', to: 'http', why: 'StartRouteSpec lives with the start routes (to move to core)' },
 ];
 
 export interface Edge {

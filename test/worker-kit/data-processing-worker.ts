@@ -3,7 +3,7 @@
  * definition, its thread body, and the backend route that dispatches to it.
  */
 import { Type } from 'typebox';
-import type { StartRouteSpec } from '../../src/http/routes/start.js';
+import type { StartRouteSpec } from '../../src/core/queue/submitter.js';
 import { defineJob, type ThreadJobContext } from '../../src/worker-kit/job.js';
 
 const Params = Type.Object({ values: Type.Array(Type.Number(), { minItems: 1 }), scale: Type.Number({ default: 1 }) });

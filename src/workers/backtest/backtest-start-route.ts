@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../../contracts/errors.js';
-import type { StartRouteSpec } from '../../http/routes/start.js';
+import type { StartRouteSpec } from '../../core/queue/submitter.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
 import { checkDataCoverage, parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
 import { BacktestStartRequest } from './backtest-request.js';

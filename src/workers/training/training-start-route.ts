@@ -1,5 +1,5 @@
 import { InvalidRequestError } from '../../contracts/errors.js';
-import type { StartRouteSpec } from '../../http/routes/start.js';
+import type { StartRouteSpec } from '../../core/queue/submitter.js';
 import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { StrategyConfig } from '../../domain/strategy/strategy-config.js';
 import { checkDataCoverage, loadStrategyOr400, parseDateRange, withTimeframeOr400 } from '../request-checks.js';
