@@ -3,7 +3,6 @@ export type ErrorCode =
   | 'WORKER_NOT_FOUND'
   | 'OPERATION_NOT_FOUND'
   | 'INVALID_REQUEST'
-  | 'NO_WORKERS_AVAILABLE'
   | 'WORKER_UNREACHABLE'
   | 'OPERATION_NOT_CANCELLABLE'
   | 'RESULTS_NOT_AVAILABLE'
@@ -48,18 +47,6 @@ export class InvalidRequestError extends DomainError {
   }
   static field(path: string, message: string): InvalidRequestError {
     return new InvalidRequestError([{ path, message }]);
-  }
-}
-
-export class NoWorkersAvailableError extends DomainError {
-  readonly code = 'NO_WORKERS_AVAILABLE';
-  constructor(
-    readonly workerType: string,
-    readonly registeredWorkers: number,
-    readonly hint: string,
-    readonly operationId?: string,
-  ) {
-    super(`No ${workerType} workers available`);
   }
 }
 

@@ -1,11 +1,10 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, InvalidRequestError, NoWorkersAvailableError, QueueFullError, type ErrorCode } from '../contracts/errors.js';
+import { DomainError, InvalidRequestError, QueueFullError, type ErrorCode } from '../contracts/errors.js';
 
 const statusByCode: Record<ErrorCode, number> = {
   WORKER_NOT_FOUND: 404,
   OPERATION_NOT_FOUND: 404,
   INVALID_REQUEST: 400,
-  NO_WORKERS_AVAILABLE: 503,
   WORKER_UNREACHABLE: 502,
   OPERATION_NOT_CANCELLABLE: 409,
   RESULTS_NOT_AVAILABLE: 404,
@@ -46,19 +45,10 @@ export function describeValidation(issues: AjvIssue[], context: string | undefin
 
 /**
  * The one place that maps errors to HTTP: DomainError codes to statuses, Fastify schema errors to
- * 400 naming the field, anything else to a logged 500. Envelope: `{detail, code}`, except the
- * documented 503 body when no worker can take an operation.
+ * 400 naming the field, anything else to a logged 500. Envelope: `{detail, code}`. (A busy cluster
+ * no longer answers 503: submissions wait in the queue.)
  */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof NoWorkersAvailableError) {
-    return reply.code(503).send({
-      error: error.message,
-      worker_type: error.workerType,
-      registered_workers: error.registeredWorkers,
-      hint: error.hint,
-      ...(error.operationId ? { operation_id: error.operationId } : {}),
-    });
-  }
   if (error instanceof InvalidRequestError) {
     return reply.code(400).send({ detail: error.message, code: error.code, errors: error.issues });
   }

@@ -207,7 +207,7 @@ test('a neural walk-forward: each step trains on the windows before it (anchored
   });
   assert.equal(created.status, 200, JSON.stringify(created.body));
   assert.match(created.body.child_ids[0], /^op_training_/, 'a neural step starts with its training');
-  const done = await sweepDone(backend.url, created.body.sweep_id, 60_000);
+  const done = await sweepDone(backend.url, created.body.sweep_id, 120_000); // two trainings in a row on one worker: slow on a loaded 2-core machine
   assert.equal(done.sweep.status, 'completed', done.sweep.error_message);
   const table = (await api(backend.url, `/api/v1/sweeps/${created.body.sweep_id}/table`)).body.data;
   assert.equal(table.rows.length, 2);

@@ -1,9 +1,11 @@
+import { statSync } from 'node:fs';
 import { InvalidRequestError } from '../../contracts/errors.js';
 import type { StartRouteSpec } from '../../core/queue/submitter.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
 import { checkDataCoverage, parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
 import { BacktestStartRequest } from './backtest-request.js';
 import { requiredTimeframes } from '../../domain/features/build-features.js';
+import { ohlcvPath } from '../../domain/data/data-files.js';
 
 export interface BacktestRouteSettings {
   dataDir: string;
@@ -17,9 +19,9 @@ export interface BacktestRouteSettings {
  */
 export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteSpec<typeof BacktestStartRequest> {
   // A sweep submits hundreds of backtests over the same data: a coverage check that passed is
-  // trusted for a few seconds (reading the CSVs again for each costs ~20 ms).
-  const coverageOk = new Map<string, number>();
-  const COVERAGE_TTL_MS = 10_000;
+  // remembered for as long as the CSVs it read are unchanged (same mtime and size), instead of
+  // reading them again for each (~20 ms).
+  const coverageOk = new Set<string>();
   return {
     paths: ['/backtests/start'],
     operationType: 'backtesting',
@@ -35,12 +37,20 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
       const timeframe = body.timeframe ?? strategy.training_data.timeframes.base_timeframe;
       const effective = withTimeframeOr400(strategy, timeframe);
       const { start, end } = parseDateRange(body.start_date, body.end_date);
-      const coverageKey = JSON.stringify([requiredTimeframes(effective), effective.training_data.history_required ?? null, symbol, body.start_date, body.end_date]);
-      const checkedAt = coverageOk.get(coverageKey);
-      if (checkedAt === undefined || Date.now() - checkedAt > COVERAGE_TTL_MS) {
+      const timeframes = requiredTimeframes(effective);
+      const files = timeframes.map((tf) => {
+        try {
+          const st = statSync(ohlcvPath(settings.dataDir, symbol, tf));
+          return `${st.mtimeMs}:${st.size}`;
+        } catch {
+          return 'missing';
+        }
+      });
+      const coverageKey = JSON.stringify([timeframes, files, effective.training_data.history_required ?? null, symbol, body.start_date, body.end_date]);
+      if (files.includes('missing') || !coverageOk.has(coverageKey)) {
         checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
-        if (coverageOk.size > 256) coverageOk.clear();
-        coverageOk.set(coverageKey, Date.now());
+        if (coverageOk.size > 1024) coverageOk.clear();
+        coverageOk.add(coverageKey);
       }
       let modelPath = body.model_path;
       if (effective.decisions.mode === 'neural') {
