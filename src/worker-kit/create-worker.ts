@@ -208,8 +208,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
           return reply.code(503).send({ error: draining ? 'Worker draining' : 'Worker busy', current_operation: current });
         }
         const { task_id, attempt_id, ...params } = req.body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
-        if (task_id !== undefined && operations.seen(task_id)) {
-          return reply.code(409).send({ detail: `task_id ${task_id} already ran on this worker; it never runs twice here`, code: 'TASK_ALREADY_RUN' });
+        if (task_id !== undefined && operations.seen(task_id, attempt_id ?? null)) {
+          return reply.code(409).send({ detail: `task_id ${task_id} (this attempt) already ran on this worker; it never runs twice here`, code: 'TASK_ALREADY_RUN' });
         }
         // Claim the worker before any await so two concurrent starts can't both pass the check.
         const operationId = task_id ?? newWorkerOperationId(job.domain);

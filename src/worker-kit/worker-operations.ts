@@ -35,8 +35,8 @@ export class WorkerOperations {
   }
 
   /** True when this process already accepted an operation with this id. */
-  seen(operationId: string): boolean {
-    return this.#seen.has(operationId);
+  seen(operationId: string, attemptId: string | null = null): boolean {
+    return this.#seen.has(operationId) || (attemptId !== null && this.#seen.has(`${operationId}#${attemptId}`));
   }
 
   create(
@@ -45,7 +45,9 @@ export class WorkerOperations {
     metadata: OperationMetadata,
     attemptId: string | null = null,
   ): { op: Operation; signal: AbortSignal } {
-    this.#seen.add(operationId);
+    // With an attempt id, only that attempt is remembered: the backend may dispatch the same
+    // operation again under a new attempt (after it lost track of this worker), never the same one.
+    this.#seen.add(attemptId === null ? operationId : `${operationId}#${attemptId}`);
     if (this.#seen.size > 100_000) this.#seen.delete(this.#seen.values().next().value as string);
     const now = new Date().toISOString();
     const op: Operation = {

@@ -205,9 +205,13 @@ test('priority first, then first come first served; a full queue answers 429 wit
   assert.equal(((await full.json()) as { code: string }).code, 'QUEUE_FULL');
   assert.equal((await api(backend.url, '/api/v1/operations')).body.total_count, 4, 'the refused submission left no row');
   await api(backend.url, `/api/v1/operations/${blocker.body.operation_id}/cancel`, { method: 'DELETE' });
+  let last: Op[] = [];
   const order = await waitFor('the queue to drain', async () => {
     const ops = await Promise.all([a, b, c].map(async (r) => (await api(backend.url, `/api/v1/operations/${r.body.operation_id}`)).body.data as Op));
+    last = ops;
     return ops.every((o) => o.status === 'completed') ? ops : undefined;
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}: ${JSON.stringify(last, null, 1).slice(0, 5000)}\n${backend.output().slice(-2000)}\n${worker.output().slice(-2000)}`);
   });
   const started = order.map((o, i) => ({ name: 'abc'[i], at: Date.parse(o.started_at!) })).sort((x, y) => x.at - y.at).map((x) => x.name);
   assert.deepEqual(started, ['b', 'a', 'c']);

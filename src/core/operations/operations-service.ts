@@ -54,6 +54,8 @@ export interface OperationsServiceOptions {
   cancelConfirmMs?: number;
   /** How long a status or metrics read waits for a worker before answering from the last known state. @defaultValue 300 */
   readBudgetMs?: number;
+  /** How long after a claim a worker's idle report is not taken as "lost" (a hand-over in flight). @defaultValue 5000 */
+  handoverGraceMs?: number;
   /** Attempts an operation gets before a lost worker fails it. @defaultValue op.max_attempts ?? 1 */
   maxAttempts?: (op: Operation) => number;
   /**
@@ -118,6 +120,7 @@ export class OperationsService {
       orphanSweepIntervalMs: Math.max(50, Math.min(5_000, orphanTimeoutMs / 4)),
       cancelConfirmMs: 3_000,
       readBudgetMs: 300,
+      handoverGraceMs: 5_000,
       maxAttempts: (op) => op.max_attempts ?? 1,
       selfManagedTypes: ['sweep'],
       ...options,
@@ -591,7 +594,11 @@ export class OperationsService {
       if (op.worker_id !== worker.workerId) continue;
       if (op.status_detail?.startsWith('worker unreachable')) this.#transition(op.operation_id, null, () => ({ status_detail: null }));
       this.#orphanSince.delete(op.operation_id);
-      if (op.operation_id !== claimed && op.status === 'running') {
+      // An attempt claimed moments ago (handed over in a report reply) may not have reached the
+      // worker's own books yet: only older ones are reconciled.
+      const claimedAt = currentAttempt(op)?.claimed_at;
+      const fresh = claimedAt != null && this.#now() - Date.parse(claimedAt) < this.#opts.handoverGraceMs;
+      if (op.operation_id !== claimed && op.status === 'running' && !fresh) {
         tasks.push(this.#reconcile(op, worker, `reported ${claimed ? `operation ${claimed}` : 'idle'}`));
       }
     }

@@ -119,10 +119,13 @@ export class Scheduler {
         this.#requeue(entry, 0);
         return undefined;
       });
-    const tracked = p.then(() => undefined).finally(() => {
-      this.#inflight.delete(tracked);
-      this.kick();
-    });
+    const tracked = p
+      .then((outcome) => {
+        // A worker was consumed or freed: look again. After no_worker, wait for an event (a worker
+        // finishing, registering or reporting idle) instead: an immediate pass could spin.
+        if (outcome?.kind !== 'no_worker') this.kick();
+      })
+      .finally(() => this.#inflight.delete(tracked));
     this.#inflight.add(tracked);
     return p;
   }
