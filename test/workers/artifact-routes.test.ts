@@ -124,6 +124,13 @@ test('data files are served as bytes with their hash; a changed file is a 409 wh
   assert.equal(await res.text(), csv);
   assert.equal((await fetch(`${url}/api/v1/data/EURUSD/1h?sha256=${'1'.repeat(64)}`, { headers: auth })).status, 409);
   assert.equal((await fetch(`${url}/api/v1/data/GBPUSD/1h`, { headers: auth })).status, 404);
+  // A symlink in the data dir that leads out of it is not served.
+  const { symlink } = await import('node:fs/promises');
+  await writeFile(join(dataDir, '..', 'secret.csv'), 'secret');
+  await symlink(join(dataDir, '..', 'secret.csv'), join(dataDir, 'EURUSD_4h.csv'));
+  const leaked = await fetch(`${url}/api/v1/data/EURUSD/4h`, { headers: auth });
+  assert.equal(leaked.status, 404);
+  assert.doesNotMatch(await leaked.text(), /secret"?$/);
 });
 
 test('a worker fetches a missing or different model and CSV, verifies and installs them; two at once are safe', async (t) => {
