@@ -1,5 +1,9 @@
-import { Value } from 'typebox/value';
+import { Compile } from 'typebox/compile';
+import { parseBody, requestJson } from '../net/http-json.js';
 import { BOOT_ID_HEADER, WORKER_ID_HEADER, WorkerHealthReport, type MetricRecord, type Operation } from '../contracts/index.js';
+
+/** Compiled once: a health round checks thousands of replies. */
+const HealthReportCheck = Compile(WorkerHealthReport);
 
 /** A worker answered with a non-2xx status. */
 export class WorkerHttpError extends Error {
@@ -31,7 +35,7 @@ export interface WorkerClientOptions {
 
 /**
  * The backend's HTTP client for workers. Every call has a timeout; a non-2xx reply throws
- * WorkerHttpError, a network failure throws the fetch error.
+ * WorkerHttpError, a network failure throws Node's error (see net/http-json.ts).
  */
 export class WorkerClient {
   readonly #opts: Required<Omit<WorkerClientOptions, 'apiToken'>> & { apiToken: string | undefined };
@@ -50,34 +54,27 @@ export class WorkerClient {
     body?: unknown,
     timeoutMs?: number,
     signal?: AbortSignal,
-  ): Promise<{ body: T; headers: Headers }> {
+  ): Promise<{ body: T; header: (name: string) => string | null }> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
-    const timeout = AbortSignal.timeout(timeoutMs ?? this.#opts.requestTimeoutMs);
-    const res = await fetch(url, {
+    const res = await requestJson({
       method,
+      url,
       headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs: timeoutMs ?? this.#opts.requestTimeoutMs,
+      ...(signal ? { signal } : {}),
     });
-    const text = await res.text();
-    let parsed: unknown = undefined;
-    if (text.length > 0) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!res.ok) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
-    return { body: parsed as T, headers: res.headers };
+    const parsed = parseBody(res.text);
+    if (res.status < 200 || res.status > 299) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
+    return { body: parsed as T, header: res.header };
   }
 
   /** `GET {worker}/health`, validated against the contract. */
   async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
     const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal);
-    if (!Value.Check(WorkerHealthReport, report)) {
+    if (!HealthReportCheck.Check(report)) {
       throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
     }
     return report;
@@ -91,9 +88,9 @@ export class WorkerClient {
     endpointUrl: string,
     timeoutMs: number,
   ): Promise<{ report: WorkerHealthReport; workerId: string | null; bootId: string | null }> {
-    const { body, headers } = await this.#exchange<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs);
-    if (!Value.Check(WorkerHealthReport, body)) throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
-    return { report: body, workerId: headers.get(WORKER_ID_HEADER), bootId: headers.get(BOOT_ID_HEADER) };
+    const { body, header } = await this.#exchange<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs);
+    if (!HealthReportCheck.Check(body)) throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
+    return { report: body, workerId: header(WORKER_ID_HEADER), bootId: header(BOOT_ID_HEADER) };
   }
 
   start(endpointUrl: string, path: string, body: unknown, timeoutMs?: number): Promise<{ operation_id: string; worker_id: string }> {

@@ -93,6 +93,8 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const log = join(dir.path, 'runs.log');
   const N = 200;
   const ids: string[] = [];
+  // The 12-step backtests (≥ 360 ms): killing a worker while it runs one surely loses a run.
+  const long = new Set<string>();
   const submit = async (i: number) => {
     const fixture =
       i % 10 === 9
@@ -101,7 +103,10 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     for (;;) {
       try {
         const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody(fixture) });
-        if (r.status === 200) return ids.push(r.body.operation_id);
+        if (r.status === 200) {
+          if (i % 10 === 0) long.add(r.body.operation_id);
+          return ids.push(r.body.operation_id);
+        }
       } catch {
         // backend down for a moment: a real client retries
       }
@@ -113,10 +118,13 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const submitters = Array.from({ length: 4 }, async () => {
     while (next < N) await submit(next++);
   });
-  // Kill workers while they run something, so some backtests must finish on another worker.
+  // Kill workers while they run a long backtest, so some backtests must finish on another worker.
   const killBusy = async (name: string) => {
     const p = procs.get(name)!;
-    await waitFor(`${name} busy`, async () => ((await api(p.url, '/health')).body.worker_status === 'busy' ? true : undefined), { intervalMs: 10 });
+    await waitFor(`${name} busy with a long backtest`, async () => {
+      const h = (await api(p.url, '/health')).body;
+      return h.worker_status === 'busy' && long.has(h.current_operation) ? true : undefined;
+    }, { intervalMs: 10, timeoutMs: 30_000 });
     await p.crash();
   };
   await new Promise((r) => setTimeout(r, 500));
