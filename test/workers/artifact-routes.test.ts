@@ -9,6 +9,7 @@ import pino from 'pino';
 import { registerServerKit } from '../../src/server-kit/server-kit.js';
 import { BUNDLE_ARCHIVE_CONTENT_TYPE, bundleSha256, packBundle, unpackBundle } from '../../src/domain/model/bundle-archive.js';
 import { modelStoreRoutes } from '../../src/workers/artifacts/model-store-routes.js';
+import { FsModelStore } from '../../src/workers/artifacts/model-store.js';
 import { dataRoutes } from '../../src/workers/artifacts/data-routes.js';
 import { WorkerArtifacts } from '../../src/workers/artifacts/worker-artifacts.js';
 
@@ -30,7 +31,7 @@ async function backend(t: TestContext, maxBundleBytes?: number): Promise<{ url: 
   const dataDir = join(root, 'data');
   const app = Fastify({ loggerInstance: pino({ level: 'silent' }) });
   registerServerKit(app as unknown as FastifyInstance, { apiToken: TOKEN });
-  await app.register(modelStoreRoutes, { prefix: '/api/v1', modelsDir, ...(maxBundleBytes ? { maxBundleBytes } : {}) });
+  await app.register(modelStoreRoutes, { prefix: '/api/v1', store: new FsModelStore(modelsDir), ...(maxBundleBytes ? { maxBundleBytes } : {}) });
   await app.register(dataRoutes, { prefix: '/api/v1', dataDir });
   t.after(() => app.close());
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
