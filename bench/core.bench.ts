@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { HealthMonitor } from '../src/core/registry/health-monitor.js';
 import { WorkerRegistry } from '../src/core/registry/worker-registry.js';
-import { WorkerClient } from '../src/core/worker-client.js';
+import { HttpWorkerClient } from '../src/net/http-worker-client.js';
 import type { BenchResult } from './cluster.bench.js';
 
 async function healthRound(count: number, results: BenchResult[]): Promise<void> {
@@ -21,7 +21,7 @@ async function healthRound(count: number, results: BenchResult[]): Promise<void>
     });
     const registry = new WorkerRegistry();
     ports.forEach((port, i) => registry.register({ worker_id: `w${i}`, worker_type: 'backtesting', endpoint_url: `http://127.0.0.1:${port}` }));
-    const monitor = new HealthMonitor({ registry, client: new WorkerClient(), log }, { timeoutMs: 5_000 });
+    const monitor = new HealthMonitor({ registry, client: new HttpWorkerClient(), log }, { timeoutMs: 5_000 });
     await monitor.checkAll(); // warm-up (JIT; connections may or may not survive until the next round)
     const rounds: number[] = [];
     for (let r = 0; r < 3; r++) {

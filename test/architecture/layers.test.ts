@@ -12,10 +12,10 @@ import { repoRoot } from '../helpers/paths.js';
 /** Which layers each layer may import (itself always). */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   contracts: [],
-  net: [],
+  net: ['contracts', 'core'],
   config: ['contracts'],
   domain: ['contracts'],
-  core: ['contracts', 'net'],
+  core: ['contracts'],
   'server-kit': ['contracts'],
   http: ['contracts', 'core', 'server-kit'],
   'worker-kit': ['contracts', 'server-kit', 'net'],
