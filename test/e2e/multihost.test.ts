@@ -1,0 +1,253 @@
+/**
+ * Multi-host, for real: four hosts on a private LAN (test/helpers/netns-lab.ts: one network
+ * namespace each, 10.77.0.0/24, joined by a bridge, no default route, no shared mount), running
+ * the backend, two backtest workers and a training worker that declares a GPU. Workers find their
+ * own address (no WORKER_ENDPOINT_URL), everything needs the token. A model is trained on the GPU
+ * host and backtested on the two others; then one backtest worker is unplugged for longer than the
+ * removal threshold while it runs a backtest, and the operation still ends with its true outcome.
+ *
+ * Root only (CI runs as root); skipped with the reason otherwise.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, tempDir } from '../helpers/cluster.js';
+import { labSkipReason, NetnsLab, sweepStaleLabs, type LabEndpoint, type LabProc } from '../helpers/netns-lab.js';
+import { repoRoot } from '../helpers/paths.js';
+
+const skip = labSkipReason();
+const HOSTS = ['backend', 'bt1', 'bt2', 'gpu'] as const;
+type Host = (typeof HOSTS)[number];
+const API_PORT = 8000;
+const REMOVAL_S = 2;
+
+/** Health timings short enough for a test: a silent worker is unavailable in ~1 s and removed 2 s later. */
+const TIMINGS: Record<string, string> = {
+  HEALTH_CHECK_INTERVAL_SECONDS: '0.3',
+  HEALTH_CHECK_TIMEOUT_SECONDS: '0.5',
+  HEALTH_CHECK_FAILURE_THRESHOLD: '2',
+  WORKER_REMOVAL_THRESHOLD_SECONDS: String(REMOVAL_S),
+  // Far longer than the partition: the operation must keep its true outcome, not be settled as lost.
+  ORPHAN_TIMEOUT_SECONDS: '120',
+  WORKER_REGISTRATION_CHECK_SECONDS: '0.5',
+  WORKER_HEALTH_SILENCE_SECONDS: '2',
+  LOG_LEVEL: 'info',
+};
+
+interface HostDirs {
+  data: string;
+  models: string;
+  strategies: string;
+}
+
+async function sleep(ms: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, ms));
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+}
+
+test('four hosts on a private LAN: train on the GPU host, backtest on the others, a partitioned worker keeps its true outcome', { skip, timeout: 180_000 }, async (t) => {
+  const t0 = Date.now();
+  const mark = (what: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+  const swept = sweepStaleLabs();
+  if (swept.length > 0) t.diagnostic(`removed namespaces left by an aborted run: ${swept.join(' ')}`);
+  const root = tempDir('ktrdr-multihost-');
+  const lab = NetnsLab.create(HOSTS, root.path);
+  const procs: LabProc[] = [];
+  t.after(async () => {
+    await lab.close();
+    root.remove();
+  });
+  const failWith = (msg: string) => {
+    const logs = procs.map((p) => `----- ${p.name} (${p.host})\n${p.output().slice(-3000)}`).join('\n');
+    return new Error(`${msg}\n${logs}`);
+  };
+
+  // Each host has its own directories: nothing is shared but the network.
+  const dirs = Object.fromEntries(
+    HOSTS.map((h) => {
+      const d = { data: join(root.path, h, 'data'), models: join(root.path, h, 'models'), strategies: join(root.path, h, 'strategies') };
+      for (const p of Object.values(d)) mkdirSync(p, { recursive: true });
+      cpSync(join(repoRoot, 'strategies'), d.strategies, { recursive: true });
+      return [h, d];
+    }),
+  ) as Record<Host, HostDirs>;
+  for (const h of HOSTS) {
+    for (const f of readdirSync(join(repoRoot, 'data')).filter((f) => f.endsWith('.csv'))) cpSync(join(repoRoot, 'data', f), join(dirs[h].data, f));
+  }
+
+  const token = randomBytes(32).toString('hex');
+  const hostEnv = (h: Host): Record<string, string> => ({
+    ...TIMINGS,
+    KTRDR_API_TOKEN: token,
+    KTRDR_DATA_DIR: dirs[h].data,
+    KTRDR_MODELS_DIR: dirs[h].models,
+    KTRDR_STRATEGIES_DIR: dirs[h].strategies,
+  });
+  const apiUrl = `http://${lab.address('backend')}:${API_PORT}`;
+
+  // The backend: listens on 0.0.0.0 (the default with a token), i.e. its LAN address.
+  procs.push(
+    lab.spawnNode('backend', 'backend', [CLI, 'backend', '--port', String(API_PORT)], {
+      ...hostEnv('backend'),
+      KTRDR_DB_PATH: join(root.path, 'backend', 'ktrdr.db'),
+    }),
+  );
+  const backend: LabEndpoint = await lab.expose('backend', API_PORT);
+  const call = <T = any>(path: string, init: { method?: string; body?: unknown } = {}) => backend.request<T>(path, { ...init, token });
+  await until('the backend on its LAN address', async () => (await backend.request('/health')).status === 200, 20_000).catch((e: Error) => {
+    throw failWith(e.message);
+  });
+  assert.equal((await backend.request('/api/v1/workers')).status, 401, 'the API needs the token');
+
+  // Workers: no WORKER_ENDPOINT_URL, WORKER_HOST or WORKER_ID; each finds its address toward the backend.
+  const workerHosts: [Host, 'backtesting' | 'training'][] = [['bt1', 'backtesting'], ['bt2', 'backtesting'], ['gpu', 'training']];
+  for (const [h, type] of workerHosts) {
+    const env = { ...hostEnv(h), KTRDR_API_URL: apiUrl, ...(h === 'gpu' ? { WORKER_GPU: 'true' } : {}) };
+    procs.push(lab.spawnNode(h, `${type}@${h}`, [CLI, 'worker', type], env));
+  }
+  type Worker = { worker_id: string; worker_type: string; endpoint_url: string; status: string; capabilities: { gpu: boolean } };
+  const workers = await until(
+    'three workers registered',
+    async () => {
+      const dead = procs.find((p) => p.child.exitCode !== null);
+      if (dead) throw failWith(`${dead.name} exited with ${dead.child.exitCode}`);
+      const list = (await call<Worker[]>('/api/v1/workers')).body;
+      return list.length === 3 && list.every((w) => w.status === 'available') ? list : undefined;
+    },
+    45_000,
+  ).catch((e: Error) => {
+    throw e.message.includes('-----') ? e : failWith(e.message);
+  });
+  mark('backend and three workers registered');
+  const byHost = new Map<Host, Worker>();
+  for (const [h, type] of workerHosts) {
+    const w = workers.find((x) => x.endpoint_url === `http://${lab.address(h)}:${type === 'training' ? 5004 : 5003}`);
+    assert.ok(w, `no worker registered from ${h} at its LAN address: ${JSON.stringify(workers)}`);
+    assert.equal(w.worker_type, type);
+    assert.match(w.worker_id, new RegExp(`^${type}-${h}-`), 'the default worker id carries the host name');
+    byHost.set(h, w);
+  }
+  assert.equal(byHost.get('gpu')!.capabilities.gpu, true);
+  assert.equal(byHost.get('bt1')!.capabilities.gpu, false);
+
+  // Train on the GPU host.
+  const train = await call('/api/v1/training/start', {
+    method: 'POST',
+    body: { strategy_name: 'rsi_macd_1h', start_date: '2023-01-01', end_date: '2023-12-31', require_gpu: true },
+  });
+  assert.equal(train.status, 200, JSON.stringify(train.body));
+  const trained = await until('the training', async () => {
+    const op = (await call(`/api/v1/operations/${train.body.operation_id}`)).body.data;
+    return ['completed', 'failed', 'cancelled'].includes(op.status) ? op : undefined;
+  }, 90_000);
+  assert.equal(trained.status, 'completed', trained.error_message);
+  assert.equal(trained.worker_id, byHost.get('gpu')!.worker_id);
+  const modelPath = trained.result_summary.model_path as string;
+  mark(`trained ${modelPath} on the GPU host`);
+  assert.ok(listFiles(dirs.gpu.models).some((f) => f.startsWith(modelPath)), 'the bundle is written on the GPU host');
+  for (const h of ['bt1', 'bt2'] as const) assert.deepEqual(listFiles(dirs[h].models), [], `${h} has no model yet: nothing is shared`);
+
+  // DEV ONLY (until models are fetched from the backend): copy the bundle as a shared mount would.
+  for (const h of ['backend', 'bt1', 'bt2'] as const) cpSync(join(dirs.gpu.models, modelPath), join(dirs[h].models, modelPath), { recursive: true });
+  // Backtest the model on both backtest hosts at once (one job per worker: each gets one).
+  const btBody = { strategy_name: 'rsi_macd_1h', model_path: modelPath, start_date: '2019-01-01', end_date: '2024-12-31' };
+  const waitDone = (id: string, timeoutMs = 60_000) =>
+    until(`operation ${id}`, async () => {
+      const op = (await call(`/api/v1/operations/${id}`)).body.data;
+      return ['completed', 'failed', 'cancelled'].includes(op.status) ? op : undefined;
+    }, timeoutMs);
+  const starts = await Promise.all([1, 2].map(() => call('/api/v1/backtests/start', { method: 'POST', body: btBody })));
+  for (const s of starts) assert.equal(s.status, 200, JSON.stringify(s.body));
+  const backtests = await Promise.all(starts.map((s) => waitDone(s.body.operation_id)));
+  for (const op of backtests) assert.equal(op.status, 'completed', op.error_message);
+  assert.deepEqual(
+    backtests.map((op) => op.worker_id).sort(),
+    [byHost.get('bt1')!.worker_id, byHost.get('bt2')!.worker_id].sort(),
+    'one backtest on each backtest host',
+  );
+  assert.deepEqual(backtests[0].result_summary.metrics, backtests[1].result_summary.metrics, 'the same model gives the same result on both hosts');
+  const expected = backtests[0].result_summary.metrics;
+  for (const h of ['bt1', 'bt2'] as const) assert.ok(listFiles(dirs[h].models).some((f) => f.startsWith(modelPath)), `${h} fetched the model`);
+
+  mark('backtested on both backtest hosts');
+  // Partition: unplug the worker running a backtest for longer than the removal threshold.
+  let partitioned: { id: string; host: Host; workerId: string } | undefined;
+  for (let attempt = 1; attempt <= 5 && !partitioned; attempt++) {
+    const s = await call('/api/v1/backtests/start', { method: 'POST', body: btBody });
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+    const id = s.body.operation_id as string;
+    const running = await until('the backtest running', async () => {
+      const op = (await call(`/api/v1/operations/${id}`)).body.data;
+      return op.status !== 'queued' && op.status !== 'pending' ? op : undefined;
+    }, 20_000, 10);
+    const host = ([...byHost].find(([, w]) => w.worker_id === running.worker_id)?.[0]) as Host | undefined;
+    if (running.status === 'running' && host) {
+      lab.setLink(host, false);
+      // The backend has not heard the end yet: the cut came while the job ran. Otherwise the
+      // backtest beat the cut (a fast machine): plug back in and try again.
+      const op = (await call(`/api/v1/operations/${id}`)).body.data;
+      if (op.status === 'running') partitioned = { id, host, workerId: running.worker_id };
+      else {
+        lab.setLink(host, true);
+        t.diagnostic(`attempt ${attempt}: the backtest ended before the cut`);
+        await waitDone(id);
+      }
+    } else await waitDone(id);
+  }
+  assert.ok(partitioned, 'five backtests in a row ended before the link could be cut');
+  const cutAt = Date.now();
+  mark(`unplugged ${partitioned.host} while it ran ${partitioned.id}`);
+  await until('the unplugged worker removed from the registry', async () => {
+    const list = (await call<Worker[]>('/api/v1/workers')).body;
+    return !list.some((w) => w.worker_id === partitioned!.workerId);
+  }, 15_000, 100);
+  const during = (await call(`/api/v1/operations/${partitioned.id}`)).body.data;
+  assert.equal(during.status, 'running', `removal does not settle the operation: ${JSON.stringify(during)}`);
+  assert.ok(Date.now() - cutAt >= REMOVAL_S * 1000);
+  lab.setLink(partitioned.host, true);
+  mark(`removed from the registry; plugged back in after ${Date.now() - cutAt} ms`);
+
+  const done = await waitDone(partitioned.id, 30_000);
+  assert.equal(done.status, 'completed', JSON.stringify(done));
+  assert.equal(done.worker_id, partitioned.workerId);
+  assert.deepEqual(done.result_summary.metrics, expected, 'the true outcome: the same result as the undisturbed runs');
+  assert.deepEqual(
+    done.attempts.map((a: { worker_id: string; outcome: string }) => [a.worker_id, a.outcome]),
+    [[partitioned.workerId, 'completed']],
+    'one attempt, never re-run elsewhere',
+  );
+  mark('the operation completed with its true outcome');
+  await until('the worker back in the registry', async () => {
+    const list = (await call<Worker[]>('/api/v1/workers')).body;
+    return list.some((w) => w.worker_id === partitioned!.workerId && w.status === 'available');
+  }, 20_000);
+
+  mark('the worker registered again');
+  for (const p of procs) await p.stop(10_000);
+  await lab.close();
+  assert.deepEqual(lab.leftovers(), [], 'every namespace, veth and bridge is gone');
+  mark('stopped and cleaned up');
+});
