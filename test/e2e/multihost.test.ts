@@ -251,3 +251,48 @@ test('four hosts on a private LAN: train on the GPU host, backtest on the others
   assert.deepEqual(lab.leftovers(), [], 'every namespace, veth and bridge is gone');
   mark('stopped and cleaned up');
 });
+
+test('`ktrdr up --host` for a LAN demo: a worker on another host joins it, the CLI on a third host sees both', { skip, timeout: 120_000 }, async (t) => {
+  const root = tempDir('ktrdr-multihost-up-');
+  const lab = NetnsLab.create(['demo', 'joiner', 'laptop'], root.path);
+  t.after(async () => {
+    await lab.close();
+    root.remove();
+  });
+  const token = randomBytes(32).toString('hex');
+  const dirsOf = (h: string) => ({
+    KTRDR_DATA_DIR: join(repoRoot, 'data'),
+    KTRDR_STRATEGIES_DIR: join(repoRoot, 'strategies'),
+    KTRDR_MODELS_DIR: join(root.path, h, 'models'),
+  });
+  const demoAddr = lab.address('demo');
+  const up = lab.spawnNode('demo', 'ktrdr up', [CLI, 'up', '--host', demoAddr, '--backtest-workers', '1', '--training-workers', '0', '--log-dir', join(root.path, 'logs')], {
+    ...dirsOf('demo'),
+    KTRDR_API_TOKEN: token,
+    KTRDR_DB_PATH: join(root.path, 'ktrdr.db'),
+  });
+  const joinLine = await until('ktrdr up to print how to join', async () => {
+    if (up.child.exitCode !== null) throw new Error(`ktrdr up exited: ${up.output()}`);
+    return /Another machine joins with: (KTRDR_API_URL=\S+)/.exec(up.output())?.[1];
+  }, 60_000);
+  const apiUrl = `http://${demoAddr}:8000`;
+  assert.equal(joinLine, `KTRDR_API_URL=${apiUrl}`);
+  assert.match(up.output(), new RegExp(`backtesting-1\\s+http://${demoAddr.replace(/\./g, '\\.')}:\\d+`));
+
+  lab.spawnNode('joiner', 'worker@joiner', [CLI, 'worker', 'backtesting'], { ...dirsOf('joiner'), KTRDR_API_URL: apiUrl, KTRDR_API_TOKEN: token, LOG_LEVEL: 'warn' });
+  const list = async () => {
+    const cli = lab.spawnNode('laptop', 'ktrdr workers list', [CLI, 'workers', 'list', '--json'], { KTRDR_API_URL: apiUrl, KTRDR_API_TOKEN: token });
+    assert.equal(await cli.exited, 0, cli.output());
+    return JSON.parse(cli.output()) as { worker_id: string; endpoint_url: string }[];
+  };
+  const workers = await until('the joining worker in `ktrdr workers list`', async () => {
+    const l = await list();
+    return l.length === 2 ? l : undefined;
+  }, 30_000, 500);
+  const endpoints = workers.map((w) => w.endpoint_url).sort();
+  assert.match(endpoints[0]!, new RegExp(`^http://${demoAddr.replace(/\./g, '\\.')}:\\d+$`), 'the demo host\'s own worker, on --host');
+  assert.equal(endpoints[1], `http://${lab.address('joiner')}:5003`, 'the joining worker, at its detected address');
+
+  await up.stop(30_000);
+  assert.equal(await up.exited, 0, up.output());
+});

@@ -92,6 +92,8 @@ export interface LabProc {
   host: string;
   child: ChildProcess;
   output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -192,6 +194,7 @@ export class NetnsLab {
       host,
       child,
       output: () => out,
+      exited: new Promise((r) => child.once('close', (code) => r(code))),
       async stop(graceMs = 5_000) {
         if (child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGTERM');
