@@ -20,6 +20,9 @@ import { dashboardPlugin } from '../http/dashboard/dashboard-plugin.js';
 import type { StartRouteSpec } from '../core/queue/submitter.js';
 import { backtestStartRoute } from '../workers/backtest/backtest-start-route.js';
 import { trainingStartRoute } from '../workers/training/training-start-route.js';
+import { modelStoreRoutes } from '../workers/artifacts/model-store-routes.js';
+import { dataRoutes } from '../workers/artifacts/data-routes.js';
+import { FileSha256Cache } from '../domain/data/file-sha256.js';
 import { createRootLogger, onShutdownSignal } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -101,9 +104,10 @@ export async function startBackend(
     { registry, client, operations, log, onRetry: metrics.onRetry },
     { maxAttempts: config.maxDispatchAttempts, startTimeoutMs: config.workerStartTimeoutMs },
   );
+  const dataHashes = new FileSha256Cache();
   const routes = deps.startRoutes ?? [
-    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir }),
-    trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
+    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir, dataHashes }),
+    trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, dataHashes }),
   ];
   scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
   const submitter = new Submitter({ operations, scheduler, queue }, { maxQueued: config.maxQueued });
@@ -138,7 +142,13 @@ export async function startBackend(
     ...(sweeps ? { sweeps } : {}),
     apiToken: config.apiToken,
     version: VERSION,
-    plugins: [dashboardPlugin, async (app) => app.register(metricsRoutes, { metrics, registry })],
+    plugins: [
+      dashboardPlugin,
+      async (app) => app.register(metricsRoutes, { metrics, registry }),
+      // Models and data by reference: workers fetch what their own dirs lack (no shared mount).
+      async (app) => app.register(modelStoreRoutes, { prefix: '/api/v1', modelsDir: config.modelsDir }),
+      async (app) => app.register(dataRoutes, { prefix: '/api/v1', dataDir: config.dataDir }),
+    ],
     close: async () => {
       await scheduler?.close();
       await healthMonitor.close();

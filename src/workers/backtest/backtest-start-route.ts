@@ -1,27 +1,32 @@
-import { statSync } from 'node:fs';
 import { InvalidRequestError } from '../../contracts/errors.js';
 import type { StartRouteSpec } from '../../core/queue/submitter.js';
-import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
-import { checkDataCoverage, parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
-import { BacktestStartRequest } from './backtest-request.js';
+import { FileSha256Cache } from '../../domain/data/file-sha256.js';
 import { requiredTimeframes } from '../../domain/features/build-features.js';
-import { ohlcvPath } from '../../domain/data/data-files.js';
+import { bundleDirSha256 } from '../../domain/model/bundle-archive.js';
+import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
+import { dataSha256Or400 } from '../artifacts/data-identity.js';
+import { parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
+import { BacktestStartRequest } from './backtest-request.js';
 
 export interface BacktestRouteSettings {
   dataDir: string;
   strategiesDir: string;
   modelsDir: string;
+  /** Hashes of the data files (shared with other routes); one of its own when absent. */
+  dataHashes?: FileSha256Cache;
 }
 
 /**
- * Backend side of backtests: checks strategy, symbol data, dates and model before anything is
- * dispatched, and fills symbol/timeframe from the strategy when omitted.
+ * Backend side of backtests: checks the strategy, the dates' shape and the model before anything
+ * is dispatched, fills symbol/timeframe from the strategy when omitted, and pins what the worker
+ * must run on by content hash: `data_sha256` (each CSV) and `model_sha256` (the bundle). The
+ * backend reads no CSV here: whether the data covers the dates is checked by the worker's
+ * `validate` hook (a 400 through the backend when a worker is free).
  */
 export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteSpec<typeof BacktestStartRequest> {
-  // A sweep submits hundreds of backtests over the same data: a coverage check that passed is
-  // remembered for as long as the CSVs it read are unchanged (same mtime and size), instead of
-  // reading them again for each (~20 ms).
-  const coverageOk = new Set<string>();
+  // A sweep submits hundreds of backtests over the same data: each CSV is hashed once while its
+  // mtime and size stay the same.
+  const hashes = settings.dataHashes ?? new FileSha256Cache();
   return {
     paths: ['/backtests/start'],
     operationType: 'backtesting',
@@ -37,31 +42,23 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
       const timeframe = body.timeframe ?? strategy.training_data.timeframes.base_timeframe;
       const effective = withTimeframeOr400(strategy, timeframe);
       const { start, end } = parseDateRange(body.start_date, body.end_date);
-      const timeframes = requiredTimeframes(effective);
-      const files = timeframes.map((tf) => {
-        try {
-          const st = statSync(ohlcvPath(settings.dataDir, symbol, tf));
-          return `${st.mtimeMs}:${st.size}`;
-        } catch {
-          return 'missing';
-        }
-      });
-      const coverageKey = JSON.stringify([timeframes, files, effective.training_data.history_required ?? null, symbol, body.start_date, body.end_date]);
-      if (files.includes('missing') || !coverageOk.has(coverageKey)) {
-        checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
-        if (coverageOk.size > 1024) coverageOk.clear();
-        coverageOk.add(coverageKey);
-      }
+      const dataSha256 = await dataSha256Or400(hashes, settings.dataDir, symbol, requiredTimeframes(effective));
       let modelPath = body.model_path;
+      let modelSha256: string | undefined;
       if (effective.decisions.mode === 'neural') {
         try {
-          // A reference inside the models dir; the worker resolves it again in its own.
-          modelPath = (await resolveModelPath(settings.modelsDir, effective, modelPath)).ref;
+          // A reference inside the backend's store; the worker resolves it in its own models dir
+          // and fetches the bundle from here when it lacks it (or has other bytes under that name).
+          const resolved = await resolveModelPath(settings.modelsDir, effective, modelPath);
+          modelPath = resolved.ref;
+          modelSha256 = await bundleDirSha256(resolved.dir);
         } catch (err) {
           throw InvalidRequestError.field('model_path', (err as Error).message.replace(/^model_path: /, ''));
         }
       }
-      const payload = { ...body, symbol, timeframe, ...(modelPath ? { model_path: modelPath } : {}) };
+      // Hashes a client sent are replaced: only the backend's own count.
+      const { model_sha256: _m, data_sha256: _d, ...rest } = body;
+      const payload = { ...rest, symbol, timeframe, data_sha256: dataSha256, ...(modelPath ? { model_path: modelPath } : {}), ...(modelSha256 ? { model_sha256: modelSha256 } : {}) };
       return {
         metadata: {
           symbol,
