@@ -2,17 +2,19 @@
  * Multi-host, for real: four hosts on a private LAN (test/helpers/netns-lab.ts: one network
  * namespace each, 10.77.0.0/24, joined by a bridge, no default route, no shared mount), running
  * the backend, two backtest workers and a training worker that declares a GPU. Workers find their
- * own address (no WORKER_ENDPOINT_URL), everything needs the token. A model is trained on the GPU
- * host and backtested on the two others; then one backtest worker is unplugged for longer than the
+ * own address (no WORKER_ENDPOINT_URL), everything needs the token. Only the backend has data. A
+ * model is trained on the GPU host (which fetches the CSV and uploads the bundle to the backend)
+ * and backtested on the two others (which fetch model and CSV from the backend by hash); then one backtest worker is unplugged for longer than the
  * removal threshold while it runs a backtest, and the operation still ends with its true outcome.
  *
  * Root only (CI runs as root); skipped with the reason otherwise.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleDirSha256 } from '../../src/domain/model/bundle-archive.js';
 import { CLI, tempDir } from '../helpers/cluster.js';
 import { labSkipReason, NetnsLab, sweepStaleLabs, type LabEndpoint, type LabProc } from '../helpers/netns-lab.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -22,6 +24,9 @@ const HOSTS = ['backend', 'bt1', 'bt2', 'gpu'] as const;
 type Host = (typeof HOSTS)[number];
 const API_PORT = 8000;
 const REMOVAL_S = 2;
+/** The data rsi_macd_1h reads. */
+const CSV = 'EURUSD_1h.csv';
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** Health timings short enough for a test: a silent worker is unavailable in ~1 s and removed 2 s later. */
 const TIMINGS: Record<string, string> = {
@@ -94,9 +99,8 @@ test('four hosts on a private LAN: train on the GPU host, backtest on the others
       return [h, d];
     }),
   ) as Record<Host, HostDirs>;
-  for (const h of HOSTS) {
-    for (const f of readdirSync(join(repoRoot, 'data')).filter((f) => f.endsWith('.csv'))) cpSync(join(repoRoot, 'data', f), join(dirs[h].data, f));
-  }
+  // Only the backend has data; workers fetch the CSVs a job needs from it, by hash.
+  for (const f of readdirSync(join(repoRoot, 'data')).filter((f) => f.endsWith('.csv'))) cpSync(join(repoRoot, 'data', f), join(dirs.backend.data, f));
 
   const token = randomBytes(32).toString('hex');
   const hostEnv = (h: Host): Record<string, string> => ({
@@ -165,13 +169,14 @@ test('four hosts on a private LAN: train on the GPU host, backtest on the others
   }, 90_000);
   assert.equal(trained.status, 'completed', trained.error_message);
   assert.equal(trained.worker_id, byHost.get('gpu')!.worker_id);
-  const modelPath = trained.result_summary.model_path as string;
+  const { model_path: modelPath, model_sha256: modelSha } = trained.result_summary as { model_path: string; model_sha256: string };
   mark(`trained ${modelPath} on the GPU host`);
-  assert.ok(listFiles(dirs.gpu.models).some((f) => f.startsWith(modelPath)), 'the bundle is written on the GPU host');
-  for (const h of ['bt1', 'bt2'] as const) assert.deepEqual(listFiles(dirs[h].models), [], `${h} has no model yet: nothing is shared`);
+  assert.equal(await bundleDirSha256(join(dirs.backend.models, modelPath)), modelSha, 'the GPU host uploaded the bundle to the backend');
+  assert.equal(sha256(join(dirs.gpu.data, CSV)), sha256(join(dirs.backend.data, CSV)), 'the GPU host fetched the CSV it lacked');
+  for (const h of ['bt1', 'bt2'] as const) {
+    assert.deepEqual([...listFiles(dirs[h].models), ...listFiles(dirs[h].data)], [], `${h} has no model and no data yet: nothing is shared`);
+  }
 
-  // DEV ONLY (until models are fetched from the backend): copy the bundle as a shared mount would.
-  for (const h of ['backend', 'bt1', 'bt2'] as const) cpSync(join(dirs.gpu.models, modelPath), join(dirs[h].models, modelPath), { recursive: true });
   // Backtest the model on both backtest hosts at once (one job per worker: each gets one).
   const btBody = { strategy_name: 'rsi_macd_1h', model_path: modelPath, start_date: '2019-01-01', end_date: '2024-12-31' };
   const waitDone = (id: string, timeoutMs = 60_000) =>
@@ -190,7 +195,10 @@ test('four hosts on a private LAN: train on the GPU host, backtest on the others
   );
   assert.deepEqual(backtests[0].result_summary.metrics, backtests[1].result_summary.metrics, 'the same model gives the same result on both hosts');
   const expected = backtests[0].result_summary.metrics;
-  for (const h of ['bt1', 'bt2'] as const) assert.ok(listFiles(dirs[h].models).some((f) => f.startsWith(modelPath)), `${h} fetched the model`);
+  for (const h of ['bt1', 'bt2'] as const) {
+    assert.equal(await bundleDirSha256(join(dirs[h].models, modelPath)), modelSha, `${h} fetched the model from the backend`);
+    assert.equal(sha256(join(dirs[h].data, CSV)), sha256(join(dirs.backend.data, CSV)), `${h} fetched the CSV from the backend`);
+  }
 
   mark('backtested on both backtest hosts');
   // Partition: unplug the worker running a backtest for longer than the removal threshold.
