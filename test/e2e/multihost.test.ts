@@ -11,12 +11,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleDirSha256 } from '../../src/domain/model/bundle-archive.js';
 import { CLI, tempDir } from '../helpers/cluster.js';
-import { labSkipReason, NetnsLab, sweepStaleLabs, type LabEndpoint, type LabProc } from '../helpers/netns-lab.js';
+import { LAB_PREFIX, labSkipReason, NetnsLab, sweepStaleLabs, type LabEndpoint, type LabProc } from '../helpers/netns-lab.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const skip = labSkipReason();
@@ -72,6 +73,34 @@ function listFiles(dir: string): string[] {
     .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
+
+test('the sweep removes labs (namespaces, bridge, veths, processes) left by a test run that died, never a live run\'s', { skip }, async (t) => {
+  // A pid that certainly belongs to no running process: one that just exited.
+  const gone = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => gone.once('exit', r));
+  const stale = `${LAB_PREFIX}${gone.pid}-dead00-x`;
+  const live = `${LAB_PREFIX}${process.pid}-live00-x`;
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
+  t.after(() => {
+    for (const ns of [stale, live]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+  });
+  for (const ns of [stale, live]) {
+    ip('netns', 'add', ns);
+    ip('-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', ns, 'link', 'add', 'name', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+  }
+  const sleeper = spawn('ip', ['netns', 'exec', stale, 'sleep', '60'], { stdio: 'ignore' });
+  const sleeperExit = new Promise((r) => sleeper.once('exit', (_c, sig) => r(sig)));
+  await until('the process inside the stale lab', async () => execFileSync('ip', ['netns', 'pids', stale], { encoding: 'utf8' }).trim() !== '', 5_000, 20);
+
+  const swept = sweepStaleLabs();
+  assert.ok(swept.includes(stale), `swept ${swept.join(' ')}`);
+  assert.ok(!swept.includes(live), 'a lab whose test process runs is left alone');
+  assert.equal(await sleeperExit, 'SIGKILL', 'processes inside a stale lab are killed');
+  const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  assert.doesNotMatch(left, new RegExp(stale));
+  assert.match(left, new RegExp(live));
+});
 
 test('four hosts on a private LAN: train on the GPU host, backtest on the others, a partitioned worker keeps its true outcome', { skip, timeout: 180_000 }, async (t) => {
   const t0 = Date.now();

@@ -183,7 +183,8 @@ export class NetnsLab {
     const child = spawn(
       'ip',
       // `ip netns exec`, `unshare` and `exec` each replace the process: child.pid is node's pid.
-      ['netns', 'exec', this.#nsOf(host), 'unshare', '--uts', '/bin/sh', '-c', 'hostname "$1" && shift && exec "$@"', 'sh', host, process.execPath, ...args],
+      // The hostname is written through /proc: no `hostname` binary needed.
+      ['netns', 'exec', this.#nsOf(host), 'unshare', '--uts', '/bin/sh', '-c', 'echo "$1" > /proc/sys/kernel/hostname && shift && exec "$@"', 'sh', host, process.execPath, ...args],
       { env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
