@@ -13,11 +13,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleDirSha256 } from '../../src/domain/model/bundle-archive.js';
 import { CLI, tempDir } from '../helpers/cluster.js';
-import { LAB_PREFIX, labSkipReason, NetnsLab, sweepStaleLabs, type LabEndpoint, type LabProc } from '../helpers/netns-lab.js';
+import { LAB_PREFIX, labSkipReason, labTempDirPrefix, NetnsLab, sweepStaleLabs, type LabEndpoint, type LabProc } from '../helpers/netns-lab.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const skip = labSkipReason();
@@ -77,7 +78,7 @@ function listFiles(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
-test('the sweep removes labs (namespaces, bridge, veths, processes) left by a test run that died, never a live run\'s', { skip }, async (t) => {
+test('the sweep removes labs (namespaces, bridge, veths, processes, temp dirs) left by a test run that died, never a live run\'s', { skip }, async (t) => {
   // A pid that certainly belongs to no running process: one that just exited.
   const gone = spawn(process.execPath, ['-e', '']);
   await new Promise((r) => gone.once('exit', r));
@@ -92,6 +93,7 @@ test('the sweep removes labs (namespaces, bridge, veths, processes) left by a te
     ip('-n', ns, 'link', 'add', 'br0', 'type', 'bridge');
     ip('-n', ns, 'link', 'add', 'name', 'va', 'type', 'veth', 'peer', 'name', 'vb');
   }
+  const staleDir = mkdtempSync(join(tmpdir(), `${LAB_PREFIX}${gone.pid}-`));
   const sleeper = spawn('ip', ['netns', 'exec', stale, 'sleep', '60'], { stdio: 'ignore' });
   const sleeperExit = new Promise((r) => sleeper.once('exit', (_c, sig) => r(sig)));
   await until('the process inside the stale lab', async () => execFileSync('ip', ['netns', 'pids', stale], { encoding: 'utf8' }).trim() !== '', 5_000, 20);
@@ -100,6 +102,7 @@ test('the sweep removes labs (namespaces, bridge, veths, processes) left by a te
   assert.ok(swept.includes(stale), `swept ${swept.join(' ')}`);
   assert.ok(!swept.includes(live), 'a lab whose test process runs is left alone');
   assert.equal(await sleeperExit, 'SIGKILL', 'processes inside a stale lab are killed');
+  assert.ok(!existsSync(staleDir), 'its temp dir is removed');
   const left = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   assert.doesNotMatch(left, new RegExp(stale));
   assert.match(left, new RegExp(live));
@@ -110,7 +113,7 @@ test('four hosts on a private LAN: train on the GPU host, backtest on the others
   const mark = (what: string) => t.diagnostic(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
   const swept = sweepStaleLabs();
   if (swept.length > 0) t.diagnostic(`removed namespaces left by an aborted run: ${swept.join(' ')}`);
-  const root = tempDir('ktrdr-multihost-');
+  const root = tempDir(labTempDirPrefix());
   const lab = NetnsLab.create(HOSTS, root.path);
   const procs: LabProc[] = [];
   t.after(async () => {
@@ -294,7 +297,7 @@ test('four hosts on a private LAN: train on the GPU host, backtest on the others
 });
 
 test('`ktrdr up --host` for a LAN demo: a worker on another host joins it, the CLI on a third host sees both', { skip, timeout: 120_000 }, async (t) => {
-  const root = tempDir('ktrdr-multihost-up-');
+  const root = tempDir(labTempDirPrefix());
   const lab = NetnsLab.create(['demo', 'joiner', 'laptop'], root.path);
   t.after(async () => {
     await lab.close();

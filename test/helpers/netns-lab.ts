@@ -14,6 +14,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 
@@ -76,14 +78,27 @@ function destroyNamespace(ns: string): void {
   }
 }
 
-/** Removes labs left by test processes that no longer run (an aborted run); returns their names. */
+/** True for a lab name (namespace or temp dir) whose test process no longer runs. */
+function isStale(name: string): boolean {
+  const pid = Number(new RegExp(`^${LAB_PREFIX}(\\d+)-`).exec(name)?.[1]);
+  return pid > 0 && !isAlive(pid);
+}
+
+/**
+ * Removes labs left by test processes that no longer run (an aborted run): their namespaces with
+ * the processes inside, and their temp dirs ({@link labTempDirPrefix}). Returns what it removed.
+ */
 export function sweepStaleLabs(): string[] {
-  const stale = namespaces(LAB_PREFIX).filter((ns) => {
-    const pid = Number(/^ktrdrmh-(\d+)-/.exec(ns)?.[1]);
-    return !(pid > 0 && isAlive(pid));
-  });
+  const stale = namespaces(LAB_PREFIX).filter(isStale);
   for (const ns of stale) destroyNamespace(ns);
-  return stale;
+  const dirs = readdirSync(tmpdir()).filter((d) => d.startsWith(LAB_PREFIX) && isStale(d));
+  for (const d of dirs) rmSync(join(tmpdir(), d), { recursive: true, force: true });
+  return [...stale, ...dirs.map((d) => join(tmpdir(), d))];
+}
+
+/** The prefix for a lab's temp dirs (`tempDir(labTempDirPrefix())`), so a later sweep finds them. */
+export function labTempDirPrefix(): string {
+  return `${LAB_PREFIX}${process.pid}-`;
 }
 
 /** A process running inside a lab host. */
