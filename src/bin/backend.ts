@@ -12,7 +12,7 @@ import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.
 import { HealthMonitor } from '../core/registry/health-monitor.js';
 import { WorkerAdmission } from '../core/registry/worker-admission.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
-import { WorkerClient } from '../core/worker-client.js';
+import { HttpWorkerClient } from '../net/http-worker-client.js';
 import { buildApp } from '../http/app.js';
 import { metricsRoutes } from '../http/routes/metrics.js';
 import { BackendMetrics } from '../core/monitoring/backend-metrics.js';
@@ -23,6 +23,8 @@ import { trainingStartRoute } from '../workers/training/training-start-route.js'
 import { modelStoreRoutes } from '../workers/artifacts/model-store-routes.js';
 import { dataRoutes } from '../workers/artifacts/data-routes.js';
 import { FileSha256Cache } from '../domain/data/file-sha256.js';
+import { FsModelStore, type ModelStore } from '../workers/artifacts/model-store.js';
+import { S3ModelStore } from '../workers/artifacts/s3-model-store.js';
 import { createRootLogger, onShutdownSignal } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -44,7 +46,7 @@ export async function startBackend(
   const log = deps.log;
   const store = new SqliteOperationStore(config.dbPath);
   const registry = new WorkerRegistry();
-  const client = new WorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
+  const client = new HttpWorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
   // Reads the operations service lazily: it is created right below, with the metrics' listener.
   let activeCount = () => 0;
   const metrics = new BackendMetrics({ workers: registry, store, operationsActive: () => activeCount() });
@@ -105,8 +107,11 @@ export async function startBackend(
     { maxAttempts: config.maxDispatchAttempts, startTimeoutMs: config.workerStartTimeoutMs },
   );
   const dataHashes = new FileSha256Cache();
+  // Bundles live in the models dir, or in an S3-compatible bucket (KTRDR_MODEL_STORE).
+  const s3 = config.modelStore ? new S3ModelStore({ url: config.modelStore, endpoint: config.s3Endpoint, region: config.s3Region }) : undefined;
+  const modelStore: ModelStore = s3 ?? new FsModelStore(config.modelsDir);
   const routes = deps.startRoutes ?? [
-    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir, dataHashes }),
+    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir, dataHashes, ...(s3 ? { modelStore: s3 } : {}) }),
     trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, dataHashes }),
   ];
   scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
@@ -146,7 +151,7 @@ export async function startBackend(
       dashboardPlugin,
       async (app) => app.register(metricsRoutes, { metrics, registry }),
       // Models and data by reference: workers fetch what their own dirs lack (no shared mount).
-      async (app) => app.register(modelStoreRoutes, { prefix: '/api/v1', modelsDir: config.modelsDir }),
+      async (app) => app.register(modelStoreRoutes, { prefix: '/api/v1', store: modelStore }),
       async (app) => app.register(dataRoutes, { prefix: '/api/v1', dataDir: config.dataDir }),
     ],
     close: async () => {
@@ -154,6 +159,7 @@ export async function startBackend(
       await healthMonitor.close();
       await operations.close();
       store.close();
+      s3?.close();
     },
   });
   const address = await app.listen({ port: config.port, host: config.host });

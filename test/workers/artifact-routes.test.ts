@@ -9,6 +9,7 @@ import pino from 'pino';
 import { registerServerKit } from '../../src/server-kit/server-kit.js';
 import { BUNDLE_ARCHIVE_CONTENT_TYPE, bundleSha256, packBundle, unpackBundle } from '../../src/domain/model/bundle-archive.js';
 import { modelStoreRoutes } from '../../src/workers/artifacts/model-store-routes.js';
+import { FsModelStore } from '../../src/workers/artifacts/model-store.js';
 import { dataRoutes } from '../../src/workers/artifacts/data-routes.js';
 import { WorkerArtifacts } from '../../src/workers/artifacts/worker-artifacts.js';
 
@@ -30,7 +31,7 @@ async function backend(t: TestContext, maxBundleBytes?: number): Promise<{ url: 
   const dataDir = join(root, 'data');
   const app = Fastify({ loggerInstance: pino({ level: 'silent' }) });
   registerServerKit(app as unknown as FastifyInstance, { apiToken: TOKEN });
-  await app.register(modelStoreRoutes, { prefix: '/api/v1', modelsDir, ...(maxBundleBytes ? { maxBundleBytes } : {}) });
+  await app.register(modelStoreRoutes, { prefix: '/api/v1', store: new FsModelStore(modelsDir), ...(maxBundleBytes ? { maxBundleBytes } : {}) });
   await app.register(dataRoutes, { prefix: '/api/v1', dataDir });
   t.after(() => app.close());
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -124,6 +125,13 @@ test('data files are served as bytes with their hash; a changed file is a 409 wh
   assert.equal(await res.text(), csv);
   assert.equal((await fetch(`${url}/api/v1/data/EURUSD/1h?sha256=${'1'.repeat(64)}`, { headers: auth })).status, 409);
   assert.equal((await fetch(`${url}/api/v1/data/GBPUSD/1h`, { headers: auth })).status, 404);
+  // A symlink in the data dir that leads out of it is not served.
+  const { symlink } = await import('node:fs/promises');
+  await writeFile(join(dataDir, '..', 'secret.csv'), 'secret');
+  await symlink(join(dataDir, '..', 'secret.csv'), join(dataDir, 'EURUSD_4h.csv'));
+  const leaked = await fetch(`${url}/api/v1/data/EURUSD/4h`, { headers: auth });
+  assert.equal(leaked.status, 404);
+  assert.doesNotMatch(await leaked.text(), /secret"?$/);
 });
 
 test('a worker fetches a missing or different model and CSV, verifies and installs them; two at once are safe', async (t) => {
@@ -156,4 +164,39 @@ test('a worker fetches a missing or different model and CSV, verifies and instal
   await assert.rejects(w1.ensureData('EURUSD', '1h', '3'.repeat(64)), /symbol: fetching EURUSD_1h.csv from the backend: .*changed/);
   // A wrong token is not the request's fault.
   await assert.rejects(new WorkerArtifacts({ ...settings, apiToken: 'nope' }).ensureModel('rsi_mlp/1h_v5', '2'.repeat(64)), /Missing or invalid bearer token/);
+});
+
+test('publishing a trained bundle: the backend numbers it and the worker keeps the same bytes; without a backend it stays local and says why', async (t) => {
+  const { url, modelsDir: backendModels } = await backend(t);
+  const root = await mkdtemp(join(tmpdir(), 'ktrdr-publish-'));
+  t.after(() => rm(root, { recursive: true, force: true }));
+  const { mkdir } = await import('node:fs/promises');
+  const staged = join(root, 'staging', 'rsi_mlp', '1h_v1');
+  await mkdir(staged, { recursive: true });
+  for (const [name, bytes] of bundle(7)) await writeFile(join(staged, name), bytes);
+  const { bundleDirSha256 } = await import('../../src/domain/model/bundle-archive.js');
+  // The backend already has two versions: this upload becomes v3 on both sides.
+  for (const run of [1, 2]) await upload(url, '/api/v1/models/rsi_mlp/1h', packBundle(bundle(run)));
+  const worker = new WorkerArtifacts({ dataDir: join(root, 'data'), modelsDir: join(root, 'models'), apiUrl: url, apiToken: TOKEN });
+  const published = await worker.publishModel(staged, 'rsi_mlp', '1h');
+  assert.equal(published.ref, 'rsi_mlp/1h_v3');
+  assert.equal(published.uploadError, undefined);
+  assert.equal(await bundleDirSha256(join(backendModels, 'rsi_mlp', '1h_v3')), published.sha256);
+  assert.equal(await bundleDirSha256(join(root, 'models', 'rsi_mlp', '1h_v3')), published.sha256);
+  // A local copy with other bytes under a name the backend uses is replaced by the backend's on fetch.
+  const stale = join(root, 'models', 'rsi_mlp', '1h_v1');
+  await mkdir(stale, { recursive: true });
+  await writeFile(join(stale, 'weights.bin'), 'other');
+  const v1 = (await (await fetch(`${url}/api/v1/models/rsi_mlp/1h_v1`, { headers: auth })).headers.get('x-ktrdr-sha256'))!;
+  assert.equal(await worker.ensureModel('rsi_mlp/1h_v1', v1), true);
+  assert.equal(await bundleDirSha256(stale), v1);
+
+  const offline = new WorkerArtifacts(
+    { dataDir: join(root, 'data'), modelsDir: join(root, 'offline-models'), apiUrl: 'http://127.0.0.1:9', apiToken: TOKEN },
+    { uploadBudgetMs: 300, initialBackoffMs: 50, requestTimeoutMs: 1_000 },
+  );
+  const local = await offline.publishModel(staged, 'rsi_mlp', '1h');
+  assert.equal(local.ref, 'rsi_mlp/1h_v1');
+  assert.match(local.uploadError ?? '', /fetch failed|ECONNREFUSED/);
+  assert.equal(await bundleDirSha256(join(root, 'offline-models', 'rsi_mlp', '1h_v1')), local.sha256);
 });

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
+import { sep } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
@@ -40,7 +41,10 @@ export const dataRoutes: FastifyPluginAsyncTypebox<DataRoutesOptions> = async (a
       let bytes: Buffer;
       try {
         path = ohlcvPath(dataDir, symbol, timeframe); // throws for '.' / '..'
-        bytes = await readFile(path);
+        // A symlink may point anywhere on this host; only files really inside the data dir are served.
+        const [real, root] = await Promise.all([realpath(path), realpath(dataDir)]);
+        if (!real.startsWith(root + sep)) throw new Error('outside the data dir');
+        bytes = await readFile(real);
       } catch {
         throw new ArtifactNotFoundError('data', name, 'the backend has no such file in its data directory');
       }

@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ErrorBody } from '../../contracts/index.js';
@@ -11,25 +9,19 @@ import {
   SHA256_PATTERN,
   STRATEGY_SEGMENT_PATTERN,
   TIMEFRAME_SEGMENT_PATTERN,
-  type ModelListEntry,
 } from '../../contracts/artifacts.js';
 import { ArtifactConflictError, ArtifactNotFoundError, InvalidRequestError } from '../../contracts/errors.js';
-import { BUNDLE_ARCHIVE_CONTENT_TYPE, packBundle, readBundleFiles, bundleSha256, unpackBundle } from '../../domain/model/bundle-archive.js';
-import { checkMetadata, installBundle, parseModelRef, publishBundleVersion } from '../../domain/model/bundle-install.js';
+import { BUNDLE_ARCHIVE_CONTENT_TYPE, packBundle, bundleSha256, unpackBundle } from '../../domain/model/bundle-archive.js';
+import { checkMetadata, parseModelRef } from '../../domain/model/bundle-install.js';
 import { ModelBundleError } from '../../domain/model/model-bundle-error.js';
-import { LATEST_POINTER_SUFFIX, readLatestPointer } from '../../domain/model/model-bundle-layout.js';
-import { modelRef, resolveModelRef } from '../../domain/model/model-ref.js';
-import { resolveLatestBundle } from '../../domain/model/model-bundle.js';
+import type { ModelStore } from './model-store.js';
 
 export interface ModelStoreRoutesOptions {
-  /** The backend's KTRDR_MODELS_DIR: the store. */
-  modelsDir: string;
+  /** Where bundles are kept (the backend's KTRDR_MODELS_DIR, or an S3 bucket). */
+  store: ModelStore;
   /** Largest bundle accepted on upload, in bytes. @defaultValue 256 MiB */
   maxBundleBytes?: number;
 }
-
-const VERSION_DIR = /^([0-9]+[mhdwM])_v([0-9]+)$/;
-const STRATEGY_DIR = new RegExp(STRATEGY_SEGMENT_PATTERN);
 
 /**
  * The backend's model store, so that no host needs a shared models mount:
@@ -47,7 +39,7 @@ const STRATEGY_DIR = new RegExp(STRATEGY_SEGMENT_PATTERN);
  * path separators, no `..`) and uploads are verified before they become visible.
  */
 export const modelStoreRoutes: FastifyPluginAsyncTypebox<ModelStoreRoutesOptions> = async (app, opts) => {
-  const { modelsDir } = opts;
+  const { store } = opts;
   const maxBytes = opts.maxBundleBytes ?? 256 * 1024 * 1024;
   app.addContentTypeParser([BUNDLE_ARCHIVE_CONTENT_TYPE, 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) =>
     done(null, body),
@@ -56,7 +48,7 @@ export const modelStoreRoutes: FastifyPluginAsyncTypebox<ModelStoreRoutesOptions
 
   app.get('/models', { schema: { tags: ['models'], summary: 'Model versions in the backend store', response: { 200: ModelListResponse } } }, async () => ({
     success: true,
-    data: await listStoredModels(modelsDir),
+    data: await store.list(),
   }));
 
   app.get(
@@ -71,16 +63,9 @@ export const modelStoreRoutes: FastifyPluginAsyncTypebox<ModelStoreRoutesOptions
     },
     async (req, reply) => {
       const { strategy, version } = req.params;
-      let dir: string | undefined;
-      let ref = `${strategy}/${version}`;
-      if (version.endsWith('_latest')) {
-        dir = await resolveLatestBundle(modelsDir, strategy, version.slice(0, -'_latest'.length)).catch(() => undefined);
-        if (dir !== undefined) ref = `${strategy}/${dir.split(/[/\\]/).at(-1)}`;
-      } else {
-        dir = await resolveModelRef(modelsDir, ref).catch(() => undefined);
-      }
-      if (dir === undefined) throw new ArtifactNotFoundError('model', ref, 'not in the backend store (train it, or upload it)');
-      const files = await readBundleFiles(dir);
+      const found = await store.read(strategy, version);
+      if (found === undefined) throw new ArtifactNotFoundError('model', `${strategy}/${version}`, 'not in the backend store (train it, or upload it)');
+      const { ref, files } = found;
       return reply
         .header('content-type', BUNDLE_ARCHIVE_CONTENT_TYPE)
         .header(SHA256_HEADER, bundleSha256(files))
@@ -122,7 +107,7 @@ export const modelStoreRoutes: FastifyPluginAsyncTypebox<ModelStoreRoutesOptions
     async (req) => {
       const { files } = uploaded(req.body, req.headers[SHA256_HEADER]);
       try {
-        const b = await publishBundleVersion(modelsDir, req.params.strategy, req.params.timeframe, files);
+        const b = await store.publish(req.params.strategy, req.params.timeframe, files);
         req.log.info({ modelPath: b.ref, sha256: b.sha256 }, 'model bundle stored');
         return stored(b);
       } catch (err) {
@@ -148,7 +133,7 @@ export const modelStoreRoutes: FastifyPluginAsyncTypebox<ModelStoreRoutesOptions
       try {
         const { strategyName, timeframe, version } = parseModelRef(ref);
         checkMetadata(files, strategyName, timeframe, version);
-        const b = await installBundle(modelsDir, ref, files, sha256, { onConflict: 'refuse' });
+        const b = await store.put(ref, files, sha256);
         return stored(b);
       } catch (err) {
         throw asHttpError(err, ref);
@@ -162,35 +147,4 @@ function asHttpError(err: unknown, name: string): Error {
   if (err instanceof ModelBundleError && err.code === 'MODEL_BUNDLE_INVALID') return InvalidRequestError.field('body', err.message);
   if (err instanceof RangeError) return InvalidRequestError.field('model_path', err.message);
   return err as Error;
-}
-
-/** Every `{strategy}/{tf}_v{N}` folder in the store, by strategy, timeframe and version. */
-export async function listStoredModels(modelsDir: string): Promise<ModelListEntry[]> {
-  const out: ModelListEntry[] = [];
-  const strategies = await readdir(modelsDir, { withFileTypes: true }).catch(() => []);
-  for (const s of strategies.filter((d) => d.isDirectory() && STRATEGY_DIR.test(d.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const entries = await readdir(join(modelsDir, s.name), { withFileTypes: true }).catch(() => []);
-    const latest = new Map<string, number>();
-    for (const e of entries.filter((x) => x.isFile() && x.name.endsWith(LATEST_POINTER_SUFFIX))) {
-      const tf = e.name.slice(0, -LATEST_POINTER_SUFFIX.length);
-      const p = await readLatestPointer(join(modelsDir, s.name, e.name), tf).catch(() => undefined);
-      if (p) latest.set(tf, p.version);
-    }
-    const versions = entries
-      .filter((e) => e.isDirectory())
-      .map((e) => VERSION_DIR.exec(e.name))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ timeframe: m[1]!, version: Number(m[2]) }))
-      .sort((a, b) => (a.timeframe === b.timeframe ? a.version - b.version : a.timeframe < b.timeframe ? -1 : 1));
-    for (const v of versions) {
-      out.push({
-        model_path: modelRef(s.name, v.timeframe, v.version),
-        strategy_name: s.name,
-        timeframe: v.timeframe,
-        version: v.version,
-        is_latest: latest.get(v.timeframe) === v.version,
-      });
-    }
-  }
-  return out;
 }

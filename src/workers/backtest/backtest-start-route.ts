@@ -5,7 +5,9 @@ import { requiredTimeframes } from '../../domain/features/build-features.js';
 import { bundleDirSha256 } from '../../domain/model/bundle-archive.js';
 import { resolveModelPath } from '../../domain/pipeline/run-strategy-backtest.js';
 import { dataSha256Or400 } from '../artifacts/data-identity.js';
+import type { ModelStore } from '../artifacts/model-store.js';
 import { parseDateRange, strategyFromRequestOr400, withTimeframeOr400 } from '../request-checks.js';
+import type { StrategyConfig } from '../../domain/strategy/strategy-config.js';
 import { BacktestStartRequest } from './backtest-request.js';
 
 export interface BacktestRouteSettings {
@@ -14,6 +16,8 @@ export interface BacktestRouteSettings {
   modelsDir: string;
   /** Hashes of the data files (shared with other routes); one of its own when absent. */
   dataHashes?: FileSha256Cache;
+  /** Where models are resolved when not in `modelsDir` (an S3 store). */
+  modelStore?: ModelStore;
 }
 
 /**
@@ -49,9 +53,13 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
         try {
           // A reference inside the backend's store; the worker resolves it in its own models dir
           // and fetches the bundle from here when it lacks it (or has other bytes under that name).
-          const resolved = await resolveModelPath(settings.modelsDir, effective, modelPath);
-          modelPath = resolved.ref;
-          modelSha256 = await bundleDirSha256(resolved.dir);
+          if (settings.modelStore) {
+            ({ ref: modelPath, sha256: modelSha256 } = await resolveInStore(settings.modelStore, effective, modelPath));
+          } else {
+            const resolved = await resolveModelPath(settings.modelsDir, effective, modelPath);
+            modelPath = resolved.ref;
+            modelSha256 = await bundleDirSha256(resolved.dir);
+          }
         } catch (err) {
           throw InvalidRequestError.field('model_path', (err as Error).message.replace(/^model_path: /, ''));
         }
@@ -77,4 +85,16 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
 function modelVersionOf(modelPath: string | undefined): string | null {
   const m = modelPath === undefined ? null : /([^/\\]+)[/\\]([^/\\]+_v\d+)[/\\]?$/.exec(modelPath);
   return m ? `${m[1]}/${m[2]}` : null;
+}
+
+/** resolveModelPath against a ModelStore: the given reference or the strategy's latest, with its identity. */
+async function resolveInStore(store: ModelStore, strategy: StrategyConfig, ref: string | undefined): Promise<{ ref: string; sha256: string }> {
+  const tf = strategy.training_data.timeframes.base_timeframe;
+  const chosen = ref ?? (await store.latestRef(strategy.name, tf));
+  if (chosen === undefined) {
+    throw new Error(`strategy '${strategy.name}' is neural and has no trained model for ${tf}: train it first (ktrdr models train --strategy ${strategy.name}) or pass model_path`);
+  }
+  const sha256 = await store.identify(chosen);
+  if (sha256 === undefined) throw new Error(`model '${chosen}' not found in the model store`);
+  return { ref: chosen, sha256 };
 }
