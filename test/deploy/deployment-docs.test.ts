@@ -288,8 +288,9 @@ function checkCurl(args: string[], line: string, jqArgs: string[] | undefined): 
   const path = new URL(url.replace(/<[^>]+>/g, 'host')).pathname;
   assert.equal(path, '/api/v1/workers', `\`${line}\`: only the worker list is checked here`);
   assert.match(read('src/http/routes/workers.ts'), /app\.get\(\s*'\/workers',/);
+  // Every deployment on the page sets a token: without the header the API answers 401.
   const h = args.indexOf('-H');
-  if (h >= 0) assert.equal(args[h + 1], 'Authorization: Bearer $KTRDR_API_TOKEN', `${line}: the token header`);
+  assert.ok(h >= 0 && args[h + 1] === 'Authorization: Bearer $KTRDR_API_TOKEN', `\`${line}\`: send the token (-H "Authorization: Bearer $KTRDR_API_TOKEN")`);
   assert.ok(jqArgs && jqArgs.length === 2 && jqArgs[0] === 'jq', `\`${line}\`: pipe the reply through one jq filter`);
   curlRecipes.push({ line, path, filter: jqArgs[1]! });
 }
