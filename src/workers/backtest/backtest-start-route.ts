@@ -66,7 +66,9 @@ export function backtestStartRoute(settings: BacktestRouteSettings): StartRouteS
       }
       // Hashes a client sent are replaced: only the backend's own count.
       const { model_sha256: _m, data_sha256: _d, ...rest } = body;
-      const payload = { ...rest, symbol, timeframe, data_sha256: dataSha256, ...(modelPath ? { model_path: modelPath } : {}), ...(modelSha256 ? { model_sha256: modelSha256 } : {}) };
+      // initial_capital filled in: a request built by a sweep (not through the route's schema, which
+      // fills the default) must pass a worker's body check as it is.
+      const payload = { ...rest, initial_capital: body.initial_capital ?? 100_000, symbol, timeframe, data_sha256: dataSha256, ...(modelPath ? { model_path: modelPath } : {}), ...(modelSha256 ? { model_sha256: modelSha256 } : {}) };
       return {
         metadata: {
           symbol,
