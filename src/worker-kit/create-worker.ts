@@ -105,7 +105,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   let registrar: Registrar | undefined;
   let closing: Promise<void> | undefined;
 
-  const activity = (): WorkerActivity => (draining ? 'draining' : current ? 'busy' : 'idle');
+  // Final reports in flight that offered this worker for the next queued job (accepting_work): until
+  // the backend's reply says whether it hands one over, the worker takes no other start, or a direct
+  // dispatch could land in between and the handed-over job would find it busy.
+  let offered = 0;
+  const activity = (): WorkerActivity => (draining ? 'draining' : current || offered > 0 ? 'busy' : 'idle');
 
   const app = Fastify({ loggerInstance: log, ...serverOptions() }).withTypeProvider<TypeBoxTypeProvider>();
   // Only /health is public; with a token set, everything else (/, /metrics included) needs it.
@@ -201,8 +205,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
    * hook's error is thrown (the route maps it to its 4xx).
    */
   const startJob = async (job: JobDefinition<TSchema>, body: Record<string, unknown>, preclaimed: boolean): Promise<StartOutcome> => {
-    if (draining || current !== null) {
-      return { code: 503, body: { error: draining ? 'Worker draining' : 'Worker busy', current_operation: current } };
+    if (draining || current !== null || (offered > 0 && !preclaimed)) {
+      const why = draining ? 'Worker draining' : current !== null ? 'Worker busy' : 'Worker busy: offered to the backend for its next queued job';
+      return { code: 503, body: { error: why, current_operation: current } };
     }
     const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
     if (task_id !== undefined && operations.seen(task_id, attempt_id ?? null)) {
@@ -301,6 +306,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     if (!final) return;
     const { op, metrics, artifact } = final;
     if (op.status !== 'completed' && op.status !== 'failed' && op.status !== 'cancelled') return;
+    const accepting = !draining && current === null;
+    if (accepting) offered++;
     void reporter
       .pushFinal(operationId, {
         attempt_id: attemptId,
@@ -311,11 +318,15 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         result_summary: op.result_summary,
         metrics,
         ...(artifact === undefined ? {} : { artifact }),
-        accepting_work: !draining && current === null,
+        accepting_work: accepting,
       })
       .then(({ answer, next }) => {
         if (answer !== 'unreachable') operations.markFinalStateDelivered(operationId);
+        // Same tick: the handed-over job takes the worker before any direct start can.
+        if (accepting) offered--;
         if (next) void startHandedOver(next);
+      }, () => {
+        if (accepting) offered--;
       });
   };
 
