@@ -25,12 +25,17 @@ function setup(t: import('node:test').TestContext, opts: { maxAttempts?: number;
   );
   t.after(async () => {
     await service.close();
-    store.close();
+    await store.close();
     dir.remove();
   });
+  /** The op as the store has it once the service's writes for it landed. */
+  const read = async (id: string) => {
+    await service.persisted(id);
+    return (await store.get(id))!;
+  };
   const register = (id: string, port = 9) =>
     registry.register({ worker_id: id, worker_type: 'backtesting', endpoint_url: `http://127.0.0.1:${port}`, boot_id: 'b1' }).worker;
-  return { store, registry, service, clock, register };
+  return { store, registry, service, clock, register, read };
 }
 
 const meta = { parameters: {} };
@@ -43,30 +48,30 @@ test('state machine: terminal states are final; nothing leaves them', () => {
   assert.equal(canTransition('running', 'queued'), true, 'a lost op can be re-queued');
 });
 
-test('a cancel while the start request is in flight stays a cancel (no resurrection by the start reply)', (t) => {
-  const { service, register, store } = setup(t);
+test('a cancel while the start request is in flight stays a cancel (no resurrection by the start reply)', async (t) => {
+  const { service, register, read } = setup(t);
   register('w1');
   const { op } = service.create('backtesting', meta, {});
   const opened = service.beginAttempt(op.operation_id, 'w1');
   assert.ok(opened);
-  return service.cancel(op.operation_id, 'changed my mind').then((cancelled) => {
+  return service.cancel(op.operation_id, 'changed my mind').then(async (cancelled) => {
     assert.equal(cancelled.status, 'cancelled');
     // The start reply arrives after the cancel: it must not make the op running.
     const late = service.attemptAccepted(op.operation_id, opened.attemptId);
     assert.equal(late.kind, 'stale');
-    assert.equal(store.get(op.operation_id)!.status, 'cancelled');
+    assert.equal((await read(op.operation_id)).status, 'cancelled');
     // Nor may a completion report of that attempt.
     const report = service.report(op.operation_id, { attempt_id: opened.attemptId, status: 'completed', result_summary: { x: 1 } });
     assert.equal(report.kind, 'stale');
-    const stored = store.get(op.operation_id)!;
+    const stored = (await read(op.operation_id));
     assert.equal(stored.status, 'cancelled');
     assert.equal(stored.result_summary, null);
     assert.equal(stored.attempts!.at(-1)!.outcome, 'cancelled');
   });
 });
 
-test('only the current attempt counts: reports of an abandoned attempt are stale', (t) => {
-  const { service, register, store } = setup(t);
+test('only the current attempt counts: reports of an abandoned attempt are stale', async (t) => {
+  const { service, register, read } = setup(t);
   register('w1');
   register('w2', 10);
   const { op } = service.create('backtesting', meta, {});
@@ -80,14 +85,14 @@ test('only the current attempt counts: reports of an abandoned attempt are stale
   assert.equal(service.report(op.operation_id, { attempt_id: second.attemptId, worker_id: 'w1', status: 'completed' }).kind, 'stale');
   const done = service.report(op.operation_id, { attempt_id: second.attemptId, worker_id: 'w2', status: 'completed', result_summary: { ok: true } });
   assert.equal(done.kind, 'accepted');
-  const stored = store.get(op.operation_id)!;
+  const stored = (await read(op.operation_id));
   assert.equal(stored.status, 'completed');
   assert.equal(stored.worker_id, 'w2');
   assert.deepEqual(stored.attempts!.map((a) => [a.worker_id, a.outcome]), [['w1', 'abandoned'], ['w2', 'completed']]);
 });
 
-test('a completed op never carries a cancel message, and its timestamps come from the backend clock', (t) => {
-  const { service, register, store, clock } = setup(t);
+test('a completed op never carries a cancel message, and its timestamps come from the backend clock', async (t) => {
+  const { service, register, read, clock } = setup(t);
   register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
@@ -95,35 +100,35 @@ test('a completed op never carries a cancel message, and its timestamps come fro
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   clock.wall += 60_000;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'completed', error_message: 'Cancelled: too late', result_summary: {} });
-  const stored = store.get(op.operation_id)!;
+  const stored = (await read(op.operation_id));
   assert.equal(stored.error_message, null);
   assert.equal(stored.started_at, '2026-01-01T00:00:05.000Z');
   assert.equal(stored.completed_at, '2026-01-01T00:01:05.000Z');
 });
 
-test('a lost worker: the op says "worker unreachable" at once and is settled by the orphan timeout (monotonic)', (t) => {
-  const { service, register, store, clock } = setup(t, { orphanTimeoutMs: 10_000 });
+test('a lost worker: the op says "worker unreachable" at once and is settled by the orphan timeout (monotonic)', async (t) => {
+  const { service, register, read, clock } = setup(t, { orphanTimeoutMs: 10_000 });
   const w = register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   w.unreachableSince = clock.mono;
   service.onWorkerUnreachable(w);
-  assert.match(store.get(op.operation_id)!.status_detail ?? '', /^worker unreachable since 2026-01-01T00:00:00/);
+  assert.match((await read(op.operation_id)).status_detail ?? '', /^worker unreachable since 2026-01-01T00:00:00/);
   // A wall-clock step (NTP) must not settle it early.
   clock.wall += 3_600_000;
   service.sweepOrphans();
-  assert.equal(store.get(op.operation_id)!.status, 'running');
+  assert.equal((await read(op.operation_id)).status, 'running');
   clock.mono += 10_001;
   service.sweepOrphans();
-  const settled = store.get(op.operation_id)!;
+  const settled = (await read(op.operation_id));
   assert.equal(settled.status, 'failed');
   assert.match(settled.error_message!, /worker lost/);
   assert.equal(settled.attempts!.at(-1)!.outcome, 'lost');
 });
 
-test('a lost op with attempts left is re-queued, not failed', (t) => {
-  const { service, register, registry, store, clock } = setup(t, { maxAttempts: 3, orphanTimeoutMs: 1_000 });
+test('a lost op with attempts left is re-queued, not failed', async (t) => {
+  const { service, register, registry, read, clock } = setup(t, { maxAttempts: 3, orphanTimeoutMs: 1_000 });
   const w = register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
@@ -131,10 +136,10 @@ test('a lost op with attempts left is re-queued, not failed', (t) => {
   registry.remove('w1');
   service.onWorkerRemoved(w);
   service.sweepOrphans();
-  assert.equal(store.get(op.operation_id)!.status, 'running', 'not before the orphan timeout');
+  assert.equal((await read(op.operation_id)).status, 'running', 'not before the orphan timeout');
   clock.mono += 1_001;
   service.sweepOrphans();
-  const requeued = store.get(op.operation_id)!;
+  const requeued = (await read(op.operation_id));
   assert.equal(requeued.status, 'queued');
   assert.equal(requeued.worker_id, null);
   assert.match(requeued.status_detail!, /re-queued after attempt 1/);
@@ -174,8 +179,8 @@ test('health monitor: removal uses the monotonic clock; a wall-clock jump remove
   assert.deepEqual(removed, ['w']);
 });
 
-test('a fast job that claims, runs and reports before the start reply is read counts as dispatched, not ended', (t) => {
-  const { service, register, store } = setup(t);
+test('a fast job that claims, runs and reports before the start reply is read counts as dispatched, not ended', async (t) => {
+  const { service, register, read } = setup(t);
   register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
@@ -184,7 +189,7 @@ test('a fast job that claims, runs and reports before the start reply is read co
   // The 200 from the worker arrives now: stale for the state machine, but the attempt was claimed.
   assert.equal(service.attemptAccepted(op.operation_id, a.attemptId).kind, 'stale');
   assert.equal(service.attemptWasClaimed(op.operation_id, a.attemptId), true);
-  assert.equal(store.get(op.operation_id)!.status, 'completed');
+  assert.equal((await read(op.operation_id)).status, 'completed');
   // Whereas an attempt cancelled before the worker claimed it was never claimed.
   const { op: other } = service.create('backtesting', meta, {});
   const b = service.beginAttempt(other.operation_id, 'w1')!;

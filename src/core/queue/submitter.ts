@@ -83,7 +83,8 @@ export class Submitter {
   }
 
   /**
-   * Stores the op as `queued` (synchronously) and returns its queue entry; `extraParameters` join
+   * Creates the op as `queued` (decided synchronously, its insert queued: await
+   * `operations.persisted` before telling anyone) and returns its queue entry; `extraParameters` join
    * its metadata's parameters (a sweep's id and grid point).
    */
   create(sub: PreparedSubmission, extraParameters: Record<string, unknown> = {}): QueueEntry {
@@ -125,6 +126,8 @@ export class Submitter {
     }
     if (outcome?.kind === 'ended') throw new OperationEndedError(id, outcome.status);
     if (!outcome && !queue.has(id)) scheduler.park(entry);
+    // Accepted means stored: the reply waits for the op's writes so far.
+    await operations.persisted(id);
     const now = await operations.get(id);
     return {
       success: true,
