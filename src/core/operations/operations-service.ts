@@ -7,13 +7,15 @@ import {
   type OperationReport,
   type OperationStatus,
 } from '../../contracts/index.js';
-import { OperationNotCancellableError, OperationNotFoundError, ResultsNotAvailableError, toError } from '../../contracts/errors.js';
+import { OperationNotFoundError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
-import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
+import type { WorkerClient } from '../worker-client.js';
 import { AttemptReports, type ReportOutcome } from './attempt-reports.js';
-import { currentAttempt, endAttempt } from './attempts.js';
+import { currentAttempt } from './attempts.js';
 import { OperationBook, type OperationListener } from './operation-book.js';
 import type { OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
+import { OperationCancel } from './operation-cancel.js';
+import { OperationReads } from './operation-reads.js';
 import { WorkerReconciler } from './worker-reconciler.js';
 
 export type { OperationListener } from './operation-book.js';
@@ -65,23 +67,20 @@ export interface OperationsServiceOptions {
  * whose next step depends on a change being durable awaits `persisted(operationId)`.
  */
 export class OperationsService {
-  readonly #store: OperationStore;
   readonly #registry: WorkerRegistry;
-  readonly #client: WorkerClient;
   readonly #log: Logger;
   readonly #mono: () => number;
   readonly #opts: Required<OperationsServiceOptions>;
   readonly #book: OperationBook;
   readonly #reports: AttemptReports;
   readonly #workers: WorkerReconciler;
-  readonly #inflight = new Map<string, Promise<Operation>>();
+  readonly #reads: OperationReads;
+  readonly #cancel: OperationCancel;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(deps: OperationsServiceDeps, options: OperationsServiceOptions = {}) {
-    this.#store = deps.store;
     this.#registry = deps.registry;
-    this.#client = deps.client;
     this.#log = deps.log.child({ component: 'operations' });
     const now = deps.now ?? Date.now;
     this.#mono = deps.monotonicNow ?? (() => performance.now());
@@ -108,10 +107,30 @@ export class OperationsService {
       log,
       now,
       mono: this.#mono,
-      singleflight: (id, fn) => this.#singleflight(id, fn),
+      singleflight: (id, fn) => this.#reads.singleflight(id, fn),
       orphanTimeoutMs: this.#opts.orphanTimeoutMs,
       handoverGraceMs: this.#opts.handoverGraceMs,
       selfManagedTypes: this.#opts.selfManagedTypes,
+    });
+    this.#reads = new OperationReads({
+      book: this.#book,
+      store: deps.store,
+      registry: deps.registry,
+      client: deps.client,
+      log,
+      mono: this.#mono,
+      refresh: (op) => this.#workers.refresh(op),
+      cacheTtlMs: this.#opts.cacheTtlMs,
+      readBudgetMs: this.#opts.readBudgetMs,
+    });
+    this.#cancel = new OperationCancel({
+      book: this.#book,
+      registry: deps.registry,
+      client: deps.client,
+      log,
+      mono: this.#mono,
+      applyRemote: (id, remote, worker) => this.#workers.applyRemote(id, remote, worker),
+      cancelConfirmMs: this.#opts.cancelConfirmMs,
     });
   }
 
@@ -131,7 +150,7 @@ export class OperationsService {
   close(): Promise<void> {
     return (this.#closing ??= (async () => {
       clearInterval(this.#timer);
-      await Promise.allSettled([...this.#inflight.values()]);
+      await this.#reads.idle();
       await this.#book.drain();
     })());
   }
@@ -277,150 +296,39 @@ export class OperationsService {
     this.#workers.sweepOrphans();
   }
 
-  // ── Reads ───────────────────────────────────────────────────────────────────────────────────────
+  // ── Reads (OperationReads) ──────────────────────────────────────────────────────────────────────
 
   /** A page of history, from the store (after the writes queued so far landed). */
-  async list(query: OperationQuery): Promise<OperationPage> {
-    await this.#book.drain();
-    return this.#store.list(query);
+  list(query: OperationQuery): Promise<OperationPage> {
+    return this.#reads.list(query);
   }
 
-  async getRequest(operationId: string): Promise<unknown> {
-    await this.#book.load1(operationId);
-    await this.persisted(operationId).catch(() => undefined);
-    return this.#store.getRequest(operationId);
+  getRequest(operationId: string): Promise<unknown> {
+    return this.#reads.getRequest(operationId);
   }
+
+  /** The op's current state: from memory, refreshed from its worker within the read budget (see OperationReads.get). */
+  get(operationId: string, opts: { forceRefresh?: boolean } = {}): Promise<Operation> {
+    return this.#reads.get(operationId, opts);
+  }
+
+  metrics(operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }> {
+    return this.#reads.metrics(operationId, cursor);
+  }
+
+  results(operationId: string): Promise<unknown> {
+    return this.#reads.results(operationId);
+  }
+
+  // ── Cancel (OperationCancel) ─────────────────────────────────────────────────────────────────────
 
   /**
-   * The op's current state. Active (and lately ended) ops are answered from memory; a running op
-   * is refreshed from its worker when the cached copy is older than the TTL (or always with
-   * forceRefresh); concurrent callers share one refresh, and nobody waits longer than readBudgetMs
-   * for a slow worker: they get the last known state instead. Only an op ended long ago is read
-   * from the store.
-   */
-  async get(operationId: string, opts: { forceRefresh?: boolean } = {}): Promise<Operation> {
-    const stored = this.#book.known(operationId) ?? (await this.#book.load1(operationId));
-    if (isTerminal(stored.status) || stored.status === 'queued') return stored;
-    const cached = this.#book.cache.get(operationId);
-    if (!opts.forceRefresh && cached && this.#mono() - cached.at < this.#opts.cacheTtlMs) return cached.op;
-    const refresh = this.#singleflight(operationId, async () => {
-      const op = await this.#workers.refresh(stored);
-      if (!isTerminal(op.status)) this.#book.cache.set(operationId, { op, at: this.#mono() });
-      return op;
-    });
-    return this.#withinBudget(refresh, () => this.#book.known(operationId) ?? stored);
-  }
-
-  /** Metrics after `cursor`: from the worker while it runs (within the read budget), from the store otherwise. */
-  async metrics(operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }> {
-    const op = await this.#book.load1(operationId);
-    const worker = op.worker_id ? this.#registry.get(op.worker_id) : undefined;
-    const stored = async () => {
-      await this.persisted(operationId).catch(() => undefined);
-      const metrics = await this.#store.getMetrics(operationId, cursor);
-      return { metrics, new_cursor: cursor + metrics.length };
-    };
-    if (op.status === 'running' && worker && worker.unreachableSince === null) {
-      const remote = this.#client.metrics(worker.endpointUrl, operationId, cursor).catch((err: unknown) => {
-        this.#log.debug({ operationId, err: toError(err).message }, 'metrics from worker failed; using stored');
-        return stored();
-      });
-      return this.#withinBudget(remote, stored);
-    }
-    return stored();
-  }
-
-  /** The full result artifact of a completed op. */
-  async results(operationId: string): Promise<unknown> {
-    const op = await this.#book.load1(operationId);
-    await this.persisted(operationId).catch(() => undefined);
-    const result = await this.#store.getResult(operationId);
-    if (result === undefined) {
-      throw new ResultsNotAvailableError(
-        operationId,
-        op.status === 'completed' ? 'the operation stored no result artifact' : `the operation is ${op.status}`,
-      );
-    }
-    return result;
-  }
-
-  async #withinBudget<T>(work: Promise<T>, fallback: () => T | Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<T>((resolve, reject) => {
-      timer = setTimeout(() => Promise.resolve().then(fallback).then(resolve, reject), this.#opts.readBudgetMs);
-    });
-    try {
-      return await Promise.race([work, late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #singleflight(operationId: string, fn: () => Promise<Operation>): Promise<Operation> {
-    const existing = this.#inflight.get(operationId);
-    if (existing) return existing;
-    const p = fn()
-      .catch((err: unknown) => {
-        this.#log.warn({ operationId, err: toError(err).message }, 'refresh failed');
-        return this.#book.load1(operationId);
-      })
-      .finally(() => this.#inflight.delete(operationId));
-    this.#inflight.set(operationId, p);
-    return p;
-  }
-
-  // ── Cancel ──────────────────────────────────────────────────────────────────────────────────────
-
-  /**
-   * Cancels the op. A queued or pending op ends `cancelled` at once (a start request in flight finds
-   * it cancelled and its attempt is stopped on the worker); a running one is cancelled on its worker,
-   * waiting up to cancelConfirmMs for the worker's final word, which wins if the job finished first.
-   * Answers once the outcome is durable.
+   * Cancels the op (see OperationCancel.cancel) and answers once the outcome is durable.
    */
   async cancel(operationId: string, reason?: string): Promise<Operation> {
-    const op = await this.#cancel(operationId, reason);
+    const op = await this.#cancel.cancel(operationId, reason);
     await this.persisted(operationId);
     return op;
-  }
-
-  async #cancel(operationId: string, reason?: string): Promise<Operation> {
-    const book = this.#book;
-    const op = book.known(operationId) ?? (await book.load1(operationId));
-    if (op.status === 'cancelled') return op;
-    if (isTerminal(op.status)) throw new OperationNotCancellableError(operationId, op.status);
-    const message = reason ? `Cancelled: ${reason}` : 'Cancelled by user';
-    const worker = op.worker_id ? this.#registry.get(op.worker_id) : undefined;
-    const attempt = currentAttempt(op);
-    const cancelNow = (detail: string) =>
-      book.transition(operationId, 'cancelled', (o) => ({
-        error_message: detail,
-        attempts: attempt && attempt.ended_at === null ? endAttempt(o, attempt.attempt_id, 'cancelled', book.iso(), detail) : o.attempts,
-      })) ?? book.load1(operationId);
-    if (op.status !== 'running' || !worker || !attempt) {
-      const cancelled = cancelNow(message);
-      if (worker && attempt) this.#client.cancel(worker.endpointUrl, operationId, reason).catch(() => undefined);
-      return cancelled;
-    }
-    try {
-      await this.#client.cancel(worker.endpointUrl, operationId, reason, this.#opts.cancelConfirmMs);
-    } catch (err) {
-      this.#log.warn({ operationId, workerId: worker.workerId, err: toError(err).message }, 'cancel on worker failed');
-      return cancelNow(`${message} (worker did not confirm)`);
-    }
-    const deadline = this.#mono() + this.#opts.cancelConfirmMs;
-    while (this.#mono() < deadline) {
-      if (!book.active.has(operationId)) return book.load1(operationId); // a pushed report settled it
-      try {
-        const remote = await this.#client.getOperation(worker.endpointUrl, operationId, this.#opts.cancelConfirmMs);
-        if (isTerminal(remote.status)) {
-          return this.#workers.applyRemote(operationId, { ...remote, error_message: remote.error_message ?? message }, worker);
-        }
-      } catch (err) {
-        if (err instanceof WorkerHttpError && err.status === 404) break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return cancelNow(`${message} (worker did not confirm in time)`);
   }
 
   // ── In-memory views ─────────────────────────────────────────────────────────────────────────────
