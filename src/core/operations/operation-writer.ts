@@ -38,7 +38,12 @@ export class OperationWriter {
     return this.#tails.get(key) ?? Promise.resolve();
   }
 
-  /** Resolves once every write queued so far has run (failures included). */
+  /** Resolves once the writes queued so far have run (failures included); later ones are not waited for. */
+  async settledAll(): Promise<void> {
+    await Promise.allSettled([...this.#tails.values()]);
+  }
+
+  /** Resolves once no write is queued any more (at close: nothing new is being queued). */
   async drain(): Promise<void> {
     while (this.#tails.size > 0) await Promise.allSettled([...this.#tails.values()]);
   }

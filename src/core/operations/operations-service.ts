@@ -240,7 +240,9 @@ export class OperationsService {
 
   /**
    * A worker's report as the HTTP route takes it: an op not known in memory is looked up in the
-   * store (404 when missing, stale otherwise), and the reply waits until the change is durable.
+   * store (404 when missing, stale otherwise). For a known op it decides without waiting for I/O,
+   * so the caller can hand the freed worker its next job before anything else runs; the caller
+   * awaits `persisted` before replying.
    */
   async receiveReport(operationId: string, report: OperationReport): Promise<ReportOutcome> {
     if (!this.#book.known(operationId)) {
@@ -250,9 +252,7 @@ export class OperationsService {
         return { kind: 'stale', op: stored, reason: isTerminal(stored.status) ? `operation already ${stored.status}` : 'operation not active here' };
       }
     }
-    const outcome = this.#reports.report(operationId, report);
-    await this.persisted(operationId);
-    return outcome;
+    return this.#reports.report(operationId, report);
   }
 
   markFailed(operationId: string, message: string): Operation | undefined {

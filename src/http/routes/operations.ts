@@ -136,8 +136,10 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
       if (outcome.kind === 'stale') throw new StaleAttemptError(req.params.operationId, outcome.reason);
       const ended = outcome.op.status === 'completed' || outcome.op.status === 'failed' || outcome.op.status === 'cancelled';
       const workerId = req.body.worker_id;
+      // Handed over before any I/O wait, so the scheduler's next pass cannot take the job meanwhile.
       const next = ended && req.body.accepting_work === true && workerId && assignNext ? assignNext(workerId) : undefined;
-      // The handed-over attempt must be durable before the worker hears of it.
+      // The report's effect and the handed-over attempt are durable before the worker hears back.
+      await operations.persisted(req.params.operationId);
       if (next) await operations.persisted(next.operation_id);
       return { accepted: true, status: outcome.op.status, ...(next ? { next } : {}) };
     },
