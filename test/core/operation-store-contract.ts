@@ -9,7 +9,7 @@ import { emptyProgress, type Operation, type OperationStatus } from '../../src/c
 import { OperationsService } from '../../src/core/operations/operations-service.js';
 import type { OperationStore } from '../../src/core/operations/operation-store.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
-import { WorkerClient } from '../../src/core/worker-client.js';
+import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
 
 export interface StoreHarness {
   /** Opens the store on a database of its own (each call of `fresh` a new one). */
@@ -232,7 +232,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     const log = pino({ level: 'silent' });
     const registry = new WorkerRegistry();
     registry.register({ worker_id: 'w1', worker_type: 'backtesting', endpoint_url: 'http://127.0.0.1:9', boot_id: 'b1' });
-    const service = new OperationsService({ store, registry, client: new WorkerClient({ requestTimeoutMs: 200 }), log });
+    const service = new OperationsService({ store, registry, client: new HttpWorkerClient({ requestTimeoutMs: 200 }), log });
     await service.load();
     const { op: a, seq } = service.create('backtesting', { parameters: {} }, { req: 1 }, { status: 'queued', dispatch: target('backtesting') });
     const { op: b } = service.create('backtesting', { parameters: {} }, { req: 2 }, { status: 'queued', dispatch: target('backtesting') });
@@ -261,7 +261,7 @@ export function storeContract(name: string, harness: StoreHarness): void {
     await service.close();
     // A restarted backend: the queued op is back in memory with its place and target; the ended one is history.
     const store2 = await open();
-    const service2 = new OperationsService({ store: store2, registry, client: new WorkerClient({ requestTimeoutMs: 200 }), log });
+    const service2 = new OperationsService({ store: store2, registry, client: new HttpWorkerClient({ requestTimeoutMs: 200 }), log });
     await service2.load();
     assert.deepEqual(service2.active().map((o) => o.operation_id), [b.operation_id]);
     assert.deepEqual(service2.queuedRow(b.operation_id), { operationId: b.operation_id, seq: seq + 1, priority: 0, dispatch: target('backtesting') });

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isTerminal, type Operation } from '../../contracts/index.js';
 import { OperationNotCancellableError, toError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
-import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
+import { OperationUnknownToWorkerError, type WorkerClient } from '../worker-client.js';
 import { currentAttempt, endAttempt } from './attempts.js';
 import type { OperationBook } from './operation-book.js';
 
@@ -64,7 +64,7 @@ export class OperationCancel {
           return this.#d.applyRemote(operationId, { ...remote, error_message: remote.error_message ?? message }, worker);
         }
       } catch (err) {
-        if (err instanceof WorkerHttpError && err.status === 404) break;
+        if (err instanceof OperationUnknownToWorkerError) break;
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { isTerminal, type MetricRecord, type Operation } from '../../contracts/index.js';
 import { toError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
-import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
+import { OperationUnknownToWorkerError, type WorkerClient } from '../worker-client.js';
 import type { AttemptReports } from './attempt-reports.js';
 import { currentAttempt } from './attempts.js';
 import type { OperationBook } from './operation-book.js';
@@ -147,7 +147,7 @@ export class WorkerReconciler {
     try {
       remote = await client.getOperation(worker.endpointUrl, op.operation_id);
     } catch (err) {
-      if (err instanceof WorkerHttpError && err.status === 404) {
+      if (err instanceof OperationUnknownToWorkerError) {
         return (
           reports.lost(op.operation_id, `worker lost: ${worker.workerId} no longer knows this operation (it was restarted?)`) ??
           book.known(op.operation_id) ??
@@ -216,7 +216,7 @@ export class WorkerReconciler {
       try {
         remote = await client.getOperation(worker.endpointUrl, op.operation_id);
       } catch (err) {
-        if (err instanceof WorkerHttpError && err.status === 404) {
+        if (err instanceof OperationUnknownToWorkerError) {
           return reports.lost(op.operation_id, `worker lost: ${worker.workerId} ${why} and does not know this operation`) ?? book.load1(op.operation_id);
         }
         this.#d.log.debug({ operationId: op.operation_id, err: toError(err).message }, 'reconcile: worker unreachable');
