@@ -1,6 +1,7 @@
 /**
- * Core benchmarks: health-check rounds over many registered workers — the monitor in this process,
- * the workers' /health servers in another (one process serving N ports). Dispatch latency and
+ * Core benchmarks: a worker's /health while its job burns a core, and health-check rounds over many
+ * registered workers — the monitor in this process, the workers' /health servers in another (one
+ * process serving N ports). Dispatch latency and
  * status polls are measured with the backend and workers as separate processes in cluster.bench.ts.
  */
 import { fork } from 'node:child_process';
@@ -9,6 +10,10 @@ import { pino } from 'pino';
 import { HealthMonitor } from '../src/core/registry/health-monitor.js';
 import { WorkerRegistry } from '../src/core/registry/worker-registry.js';
 import { HttpWorkerClient } from '../src/net/http-worker-client.js';
+import { Type } from 'typebox';
+import { requestJson } from '../src/net/http-json.js';
+import { createWorker } from '../src/worker-kit/create-worker.js';
+import { defineJob } from '../src/worker-kit/job.js';
 import type { BenchResult } from './cluster.bench.js';
 
 async function healthRound(count: number, results: BenchResult[]): Promise<void> {
@@ -40,8 +45,43 @@ async function healthRound(count: number, results: BenchResult[]): Promise<void>
   }
 }
 
+/** A worker's /health while its job thread burns a CPU core (the seeds: answers in < 100 ms). */
+async function healthWhileBusy(results: BenchResult[]): Promise<void> {
+  const log = pino({ level: 'silent' });
+  const job = defineJob({
+    domain: 'backtests',
+    operationType: 'backtesting',
+    params: Type.Object({ fixture: Type.Optional(Type.Any()) }),
+    module: new URL('./fixtures/sleep-job-thread.js', import.meta.url),
+  });
+  // No backend: registration retries in the background, and a start without attempt_id needs no claim.
+  const worker = createWorker({ log }, { workerId: 'bench-busy', workerType: 'backtesting', service: 'bench', jobs: [job], apiUrl: 'http://127.0.0.1:9' });
+  await worker.app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(worker.app.server.address() as { port: number }).port}`;
+  try {
+    const start = await requestJson({ method: 'POST', url: `${url}/backtests/start`, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fixture: { cpu_ms: 4_000 } }), timeoutMs: 5_000 });
+    if (start.status !== 200) throw new Error(`start: HTTP ${start.status} ${start.text}`);
+    const times: number[] = [];
+    let busy = 0;
+    for (let i = 0; i < 50; i++) {
+      const t0 = performance.now();
+      const h = await requestJson({ method: 'GET', url: `${url}/health`, timeoutMs: 5_000 });
+      times.push(performance.now() - t0);
+      if ((JSON.parse(h.text) as { worker_status: string }).worker_status === 'busy') busy++;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    times.sort((a, b) => a - b);
+    results.push({ name: 'worker /health during a CPU-bound job p50', value: times[25]!, unit: 'ms' });
+    results.push({ name: 'worker /health during a CPU-bound job max (target < 100)', value: times.at(-1)!, unit: 'ms' });
+    results.push({ name: 'health answers saying busy', value: busy, unit: 'of 50' });
+  } finally {
+    await worker.close();
+  }
+}
+
 export async function benchCore(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
+  await healthWhileBusy(results);
   await healthRound(1000, results);
   await healthRound(5000, results);
   return results;

@@ -22,6 +22,12 @@ export interface HttpJsonRequest {
   signal?: AbortSignal;
   /** A reply body larger than this aborts the request. @defaultValue 256 MiB */
   maxBodyBytes?: number;
+  /**
+   * Keep the connection for the next request to the same host (default), or close it after this
+   * one: a health round over thousands of workers every few seconds is cheaper without thousands
+   * of idle sockets timing out between rounds.
+   */
+  keepAlive?: boolean;
 }
 
 export interface HttpJsonReply {
@@ -53,6 +59,7 @@ export class HttpAbortError extends Error {
  */
 const AGENT_OPTIONS: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1000, timeout: 4000, scheduling: 'lifo' };
 const agents = { http: new http.Agent(AGENT_OPTIONS), https: new https.Agent(AGENT_OPTIONS) };
+const oneShot = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
 
 export function requestJson(req: HttpJsonRequest): Promise<HttpJsonReply> {
   const url = new URL(req.url);
@@ -66,7 +73,8 @@ export function requestJson(req: HttpJsonRequest): Promise<HttpJsonReply> {
     }
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
-    const r = (secure ? https : http).request(url, { method: req.method, headers, agent: secure ? agents.https : agents.http });
+    const pool = req.keepAlive === false ? oneShot : agents;
+    const r = (secure ? https : http).request(url, { method: req.method, headers, agent: secure ? pool.https : pool.http });
     let settled = false;
     const fail = (err: Error): void => {
       if (settled) return;

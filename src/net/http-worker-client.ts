@@ -46,8 +46,8 @@ export class HttpWorkerClient implements WorkerClient {
     this.#opts = { requestTimeoutMs: 10_000, ...options, apiToken: options.apiToken };
   }
 
-  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal): Promise<T> {
-    return (await this.#exchange<T>(method, url, body, timeoutMs, signal)).body;
+  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal, keepAlive = true): Promise<T> {
+    return (await this.#exchange<T>(method, url, body, timeoutMs, signal, keepAlive)).body;
   }
 
   async #exchange<T>(
@@ -56,6 +56,7 @@ export class HttpWorkerClient implements WorkerClient {
     body?: unknown,
     timeoutMs?: number,
     signal?: AbortSignal,
+    keepAlive = true,
   ): Promise<{ body: T; header: (name: string) => string | null }> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -67,6 +68,7 @@ export class HttpWorkerClient implements WorkerClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       timeoutMs: timeoutMs ?? this.#opts.requestTimeoutMs,
       ...(signal ? { signal } : {}),
+      keepAlive,
     });
     const parsed = parseBody(res.text);
     if (res.status < 200 || res.status > 299) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
@@ -75,7 +77,8 @@ export class HttpWorkerClient implements WorkerClient {
 
   /** `GET {worker}/health`, validated against the contract. */
   async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
-    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal);
+    // One connection per probe: idle sockets to thousands of workers would outlive the round for nothing.
+    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal, false);
     if (!HealthReportCheck.Check(report)) {
       throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
     }

@@ -66,6 +66,14 @@ test('connections are kept alive and reused between requests', async () => {
   assert.ok(connections.length - before <= 1, `5 sequential requests opened ${connections.length - before} connections`);
 });
 
+test('keepAlive: false opens a connection per request and leaves none idle', async () => {
+  const before = connections.length;
+  for (let i = 0; i < 3; i++) assert.equal((await requestJson({ method: 'GET', url: `${base}/echo`, timeoutMs: 2000, keepAlive: false })).status, 200);
+  assert.equal(connections.length - before, 3);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.ok(connections.slice(before).every((s) => s.destroyed), 'every one-shot connection is closed');
+});
+
 test('non-2xx replies resolve with their status and body (the caller decides)', async () => {
   const res = await requestJson({ method: 'GET', url: `${base}/status?code=409`, timeoutMs: 2000 });
   assert.equal(res.status, 409);
