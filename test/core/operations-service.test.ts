@@ -8,7 +8,7 @@ import { SqliteOperationStore } from '../../src/core/operations/sqlite-operation
 import { HealthMonitor } from '../../src/core/registry/health-monitor.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
 import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
-import { OPERATION_STATUSES, type OperationStatus } from '../../src/contracts/index.js';
+import { emptyProgress, OPERATION_STATUSES, type OperationStatus } from '../../src/contracts/index.js';
 import { tempDir } from '../helpers/cluster.js';
 
 const log = pino({ level: 'silent' });
@@ -196,4 +196,31 @@ test('a fast job that claims, runs and reports before the start reply is read co
   return service.cancel(other.operation_id).then(() => {
     assert.equal(service.attemptWasClaimed(other.operation_id, b.attemptId), false);
   });
+});
+
+test('status polls of active and lately ended ops are answered from memory: the store is only written', async (t) => {
+  const { service, register, store } = setup(t);
+  const reads: string[] = [];
+  // Every store read the service makes from here on is recorded.
+  for (const name of ['get', 'list', 'listActive', 'listQueued', 'dispatchOf', 'getRequest', 'getMetrics', 'getResult'] as const) {
+    const original = store[name].bind(store) as (...args: unknown[]) => unknown;
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      reads.push(name);
+      return original(...args);
+    };
+  }
+  register('w1');
+  const { op } = service.create('backtesting', meta, {}, { status: 'queued' });
+  assert.equal((await service.get(op.operation_id)).status, 'queued');
+  const a = service.beginAttempt(op.operation_id, 'w1')!;
+  service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running', progress: { ...emptyProgress(), percentage: 40 } });
+  // The worker (port 9) is unreachable: the poll answers the last known state within its budget.
+  for (let i = 0; i < 3; i++) assert.equal((await service.get(op.operation_id)).progress.percentage, 40);
+  service.report(op.operation_id, { attempt_id: a.attemptId, status: 'completed', result_summary: { ok: true } });
+  assert.equal((await service.get(op.operation_id)).status, 'completed');
+  await service.persisted(op.operation_id);
+  assert.deepEqual(reads, [], 'no store read for a poll');
+  // History is the store's.
+  assert.equal((await service.list({ limit: 10, offset: 0 })).total, 1);
+  assert.deepEqual(reads, ['list']);
 });
