@@ -193,7 +193,7 @@ export class OperationBook {
     }
     void this.persist(operationId, async (s) => {
       // Refused only when another writer ended the row: this process's copy lost that race.
-      if (!(await s.update(next))) this.#log.error({ operationId, status: target }, 'store refused the change: the stored operation is terminal already');
+      if (!(await s.update(next))) this.#log.error({ operationId, status: target }, 'store refused the change: the stored operation is terminal already (or missing)');
     });
     if (isTerminal(target)) {
       this.#forget(operationId);

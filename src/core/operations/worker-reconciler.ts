@@ -50,9 +50,7 @@ export class WorkerReconciler {
       book.orphanSince.delete(op.operation_id);
       // An attempt claimed moments ago (handed over in a report reply) may not have reached the
       // worker's own books yet: only older ones are reconciled.
-      const claimedAt = currentAttempt(op)?.claimed_at;
-      const fresh = claimedAt != null && this.#d.now() - Date.parse(claimedAt) < this.#d.handoverGraceMs;
-      if (op.operation_id !== claimed && op.status === 'running' && !fresh) {
+      if (op.operation_id !== claimed && op.status === 'running' && !this.#inHandover(op)) {
         tasks.push(this.#reconcile(op, worker, `reported ${claimed ? `operation ${claimed}` : 'idle'}`));
       }
     }
@@ -147,7 +145,7 @@ export class WorkerReconciler {
     try {
       remote = await client.getOperation(worker.endpointUrl, op.operation_id);
     } catch (err) {
-      if (err instanceof OperationUnknownToWorkerError) {
+      if (err instanceof OperationUnknownToWorkerError && !this.#inHandover(op)) {
         return (
           reports.lost(op.operation_id, `worker lost: ${worker.workerId} no longer knows this operation (it was restarted?)`) ??
           book.known(op.operation_id) ??
@@ -216,7 +214,7 @@ export class WorkerReconciler {
       try {
         remote = await client.getOperation(worker.endpointUrl, op.operation_id);
       } catch (err) {
-        if (err instanceof OperationUnknownToWorkerError) {
+        if (err instanceof OperationUnknownToWorkerError && !this.#inHandover(op)) {
           return reports.lost(op.operation_id, `worker lost: ${worker.workerId} ${why} and does not know this operation`) ?? book.load1(op.operation_id);
         }
         this.#d.log.debug({ operationId: op.operation_id, err: toError(err).message }, 'reconcile: worker unreachable');
@@ -225,6 +223,15 @@ export class WorkerReconciler {
       if (isTerminal(remote.status)) return this.applyRemote(op.operation_id, remote, worker);
       return op;
     });
+  }
+
+  /**
+   * True when the op's attempt was claimed moments ago (handed over in a report reply): the worker
+   * may not have it in its own books yet, so its "unknown" or "idle" is no sign of loss.
+   */
+  #inHandover(op: Operation): boolean {
+    const claimedAt = currentAttempt(op)?.claimed_at;
+    return claimedAt != null && this.#d.now() - Date.parse(claimedAt) < this.#d.handoverGraceMs;
   }
 
   /** A worker says it runs `operationId` (health report or registration). */

@@ -128,7 +128,8 @@ export class Submitter {
     if (!outcome && !queue.has(id)) scheduler.park(entry);
     // Accepted means stored: the reply waits for the op's writes so far.
     await operations.persisted(id);
-    const now = await operations.get(id);
+    // As decided in memory (it may have been handed over meanwhile): no worker round trip for the reply.
+    const now = operations.known(id) ?? (await operations.get(id));
     return {
       success: true,
       operation_id: id,
