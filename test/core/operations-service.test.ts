@@ -224,3 +224,32 @@ test('status polls of active and lately ended ops are answered from memory: the 
   assert.equal((await service.list({ limit: 10, offset: 0 })).total, 1);
   assert.deepEqual(reads, ['list']);
 });
+
+test('an attempt a previous backend opened and its worker never claimed is settled by the next health report', async (t) => {
+  const { service, register, store, clock, registry } = setup(t, { maxAttempts: 2 });
+  const w = register('w1');
+  const { op } = service.create('backtesting', meta, {}, { status: 'queued' });
+  service.beginAttempt(op.operation_id, 'w1');
+  await service.persisted(op.operation_id);
+  // The backend dies with the start request (or the worker's claim) in flight, and comes back.
+  clock.wall += 1_000;
+  const restarted = new OperationsService(
+    { store, registry, client: new HttpWorkerClient({ requestTimeoutMs: 200 }), log, now: () => clock.wall, monotonicNow: () => clock.mono },
+    { maxAttempts: () => 2 },
+  );
+  await restarted.load();
+  t.after(() => restarted.close());
+  await restarted.onHealthReport(w, { current_operation: null });
+  assert.equal(restarted.peek(op.operation_id).status, 'pending', 'not within the hand-over grace: a claim may still be on its way');
+  clock.wall += 5_000;
+  await restarted.onHealthReport(w, { current_operation: null });
+  const settled = restarted.peek(op.operation_id);
+  assert.equal(settled.status, 'queued', 'the worker never claimed it: re-queued (attempts left)');
+  assert.equal(settled.attempts!.at(-1)!.outcome, 'lost');
+  // An attempt this process opens is left alone: its start request may be in flight.
+  const again = restarted.beginAttempt(op.operation_id, 'w1')!;
+  clock.wall += 60_000;
+  await restarted.onHealthReport(w, { current_operation: null });
+  assert.equal(restarted.peek(op.operation_id).attempts!.at(-1)!.attempt_id, again.attemptId);
+  assert.equal(restarted.peek(op.operation_id).status, 'pending');
+});

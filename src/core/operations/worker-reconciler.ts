@@ -41,7 +41,7 @@ export class WorkerReconciler {
    * re-attaches the op it says it runs (under the current attempt only), and clears "unreachable".
    */
   async onHealthReport(worker: WorkerRecord, report: { current_operation: string | null; current_attempt_id?: string | null | undefined }): Promise<void> {
-    const { book } = this.#d;
+    const { book, reports } = this.#d;
     const claimed = report.current_operation;
     const tasks: Promise<unknown>[] = [];
     for (const op of [...book.active.values()]) {
@@ -52,6 +52,8 @@ export class WorkerReconciler {
       // worker's own books yet: only older ones are reconciled.
       if (op.operation_id !== claimed && op.status === 'running' && !this.#inHandover(op)) {
         tasks.push(this.#reconcile(op, worker, `reported ${claimed ? `operation ${claimed}` : 'idle'}`));
+      } else if (op.operation_id !== claimed && this.#orphanedStart(op)) {
+        reports.lost(op.operation_id, `worker lost: ${worker.workerId} never claimed the attempt opened before the backend restarted`);
       }
     }
     if (claimed) this.#attach(worker, claimed, report.current_attempt_id ?? null);
@@ -78,6 +80,8 @@ export class WorkerReconciler {
           reports.lost(op.operation_id, `worker lost: ${worker.workerId} restarted while running this operation`);
         } else if (op.status === 'running') {
           tasks.push(this.#reconcile(op, worker, 're-registered idle'));
+        } else if (this.#orphanedStart(op)) {
+          reports.lost(op.operation_id, `worker lost: ${worker.workerId} never claimed the attempt opened before the backend restarted`);
         }
       } else if (info.replacedWorkerId !== null && op.worker_id === info.replacedWorkerId && op.status === 'running') {
         reports.lost(op.operation_id, `worker lost: ${info.replacedWorkerId} was replaced by ${worker.workerId} at the same endpoint`);
@@ -232,6 +236,18 @@ export class WorkerReconciler {
   #inHandover(op: Operation): boolean {
     const claimedAt = currentAttempt(op)?.claimed_at;
     return claimedAt != null && this.#d.now() - Date.parse(claimedAt) < this.#d.handoverGraceMs;
+  }
+
+  /**
+   * True for a `pending` op whose open attempt a previous backend process started long enough ago:
+   * no start request of this process is in flight for it, and a worker that still does not run it
+   * never claimed it (its claim's write was lost with that process).
+   */
+  #orphanedStart(op: Operation): boolean {
+    const a = currentAttempt(op);
+    if (op.status !== 'pending' || !a || a.ended_at !== null) return false;
+    const opened = Date.parse(a.started_at);
+    return opened < this.#startedAtWall && this.#d.now() - opened > this.#d.handoverGraceMs;
   }
 
   /** A worker says it runs `operationId` (health report or registration). */
