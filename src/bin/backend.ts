@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { insecureWarning, loadBackendConfig, type BackendConfig } from '../config/env.js';
+import { redactUrl } from '../core/operations/open-operation-store.js';
 import { Dispatcher, type DispatchTarget } from '../core/dispatch/dispatcher.js';
 import { Scheduler } from '../core/queue/scheduler.js';
 import { Submitter } from '../core/queue/submitter.js';
@@ -8,7 +9,7 @@ import { SweepService } from '../core/sweeps/sweep-service.js';
 import { planSweep } from '../workers/sweep/plan-sweep.js';
 import { MemoryWorkQueue, type QueueEntry } from '../core/queue/work-queue.js';
 import { OperationsService } from '../core/operations/operations-service.js';
-import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.js';
+import { openOperationStore } from '../core/operations/open-operation-store.js';
 import { HealthMonitor } from '../core/registry/health-monitor.js';
 import { WorkerAdmission } from '../core/registry/worker-admission.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
@@ -44,7 +45,7 @@ export async function startBackend(
   deps: { log: Logger; startRoutes?: readonly StartRouteSpec[] },
 ): Promise<RunningBackend> {
   const log = deps.log;
-  const store = new SqliteOperationStore(config.dbPath);
+  const store = await openOperationStore(config.databaseUrl ?? config.dbPath);
   const registry = new WorkerRegistry();
   const client = new HttpWorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
   // Reads the operations service lazily: it is created right below, with the metrics' listener.
@@ -77,6 +78,12 @@ export async function startBackend(
     },
     { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },
   );
+  try {
+    await operations.load();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   for (const row of operations.queuedRows()) {
     const entry = entryOf(row.operationId);
     if (entry) queue.add(entry);
@@ -128,7 +135,7 @@ export async function startBackend(
       plan: (request) => planSweep(request, { strategiesDir: config.strategiesDir }),
       log,
     });
-    sweeps.resume();
+    await sweeps.resume();
   }
   const admission = new WorkerAdmission(
     { registry, client, operations, log },
@@ -158,7 +165,7 @@ export async function startBackend(
       await scheduler?.close();
       await healthMonitor.close();
       await operations.close();
-      store.close();
+      await store.close();
       s3?.close();
     },
   });
@@ -169,7 +176,7 @@ export async function startBackend(
   scheduler.kick();
   const port = (app.server.address() as { port: number }).port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-  log.info({ address, dbPath: config.dbPath, auth: config.apiToken !== undefined }, 'backend listening');
+  log.info({ address, store: config.databaseUrl ? redactUrl(config.databaseUrl) : config.dbPath, auth: config.apiToken !== undefined }, 'backend listening');
   const warning = insecureWarning({ host: config.host, port, apiToken: config.apiToken });
   if (warning) log.warn(warning);
   return { app, url, registry, operations, healthMonitor, scheduler, close: () => app.close() };

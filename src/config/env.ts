@@ -69,6 +69,16 @@ function url(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+/** KTRDR_DATABASE_URL: a postgres:// URL (PostgreSQL operations store), or unset (SQLite at KTRDR_DB_PATH). */
+function databaseUrl(env: Env): string | undefined {
+  const raw = str(env, 'KTRDR_DATABASE_URL');
+  if (raw === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\/[^/]/i.test(raw)) {
+    throw new ConfigError('KTRDR_DATABASE_URL: must be a postgres:// URL (e.g. postgres://ktrdr@db:5432/ktrdr); leave it unset for SQLite at KTRDR_DB_PATH');
+  }
+  return raw;
+}
+
 /** The placeholder the deployment examples ship with; refused so that nobody runs with it. */
 export const TOKEN_PLACEHOLDER = 'change-me';
 
@@ -167,6 +177,8 @@ export interface BackendConfig extends HealthTimings {
   host: string;
   port: number;
   dbPath: string;
+  /** PostgreSQL operations store (KTRDR_DATABASE_URL); undefined: SQLite at dbPath. */
+  databaseUrl: string | undefined;
   dataDir: string;
   modelsDir: string;
   strategiesDir: string;
@@ -206,6 +218,7 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     host: str(env, 'KTRDR_API_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
     port: num(env, 'KTRDR_API_PORT', 8000, { min: 0, integer: true }),
     dbPath: resolve(str(env, 'KTRDR_DB_PATH') ?? join('data', 'ktrdr.db')),
+    databaseUrl: databaseUrl(env),
     dataDir,
     modelsDir: resolve(str(env, 'KTRDR_MODELS_DIR') ?? 'models'),
     strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),

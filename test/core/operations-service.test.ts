@@ -8,7 +8,7 @@ import { SqliteOperationStore } from '../../src/core/operations/sqlite-operation
 import { HealthMonitor } from '../../src/core/registry/health-monitor.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
 import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
-import { OPERATION_STATUSES, type OperationStatus } from '../../src/contracts/index.js';
+import { emptyProgress, OPERATION_STATUSES, type OperationStatus } from '../../src/contracts/index.js';
 import { tempDir } from '../helpers/cluster.js';
 
 const log = pino({ level: 'silent' });
@@ -25,12 +25,17 @@ function setup(t: import('node:test').TestContext, opts: { maxAttempts?: number;
   );
   t.after(async () => {
     await service.close();
-    store.close();
+    await store.close();
     dir.remove();
   });
+  /** The op as the store has it once the service's writes for it landed. */
+  const read = async (id: string) => {
+    await service.persisted(id);
+    return (await store.get(id))!;
+  };
   const register = (id: string, port = 9) =>
     registry.register({ worker_id: id, worker_type: 'backtesting', endpoint_url: `http://127.0.0.1:${port}`, boot_id: 'b1' }).worker;
-  return { store, registry, service, clock, register };
+  return { store, registry, service, clock, register, read };
 }
 
 const meta = { parameters: {} };
@@ -43,30 +48,30 @@ test('state machine: terminal states are final; nothing leaves them', () => {
   assert.equal(canTransition('running', 'queued'), true, 'a lost op can be re-queued');
 });
 
-test('a cancel while the start request is in flight stays a cancel (no resurrection by the start reply)', (t) => {
-  const { service, register, store } = setup(t);
+test('a cancel while the start request is in flight stays a cancel (no resurrection by the start reply)', async (t) => {
+  const { service, register, read } = setup(t);
   register('w1');
   const { op } = service.create('backtesting', meta, {});
   const opened = service.beginAttempt(op.operation_id, 'w1');
   assert.ok(opened);
-  return service.cancel(op.operation_id, 'changed my mind').then((cancelled) => {
+  return service.cancel(op.operation_id, 'changed my mind').then(async (cancelled) => {
     assert.equal(cancelled.status, 'cancelled');
     // The start reply arrives after the cancel: it must not make the op running.
     const late = service.attemptAccepted(op.operation_id, opened.attemptId);
     assert.equal(late.kind, 'stale');
-    assert.equal(store.get(op.operation_id)!.status, 'cancelled');
+    assert.equal((await read(op.operation_id)).status, 'cancelled');
     // Nor may a completion report of that attempt.
     const report = service.report(op.operation_id, { attempt_id: opened.attemptId, status: 'completed', result_summary: { x: 1 } });
     assert.equal(report.kind, 'stale');
-    const stored = store.get(op.operation_id)!;
+    const stored = (await read(op.operation_id));
     assert.equal(stored.status, 'cancelled');
     assert.equal(stored.result_summary, null);
     assert.equal(stored.attempts!.at(-1)!.outcome, 'cancelled');
   });
 });
 
-test('only the current attempt counts: reports of an abandoned attempt are stale', (t) => {
-  const { service, register, store } = setup(t);
+test('only the current attempt counts: reports of an abandoned attempt are stale', async (t) => {
+  const { service, register, read } = setup(t);
   register('w1');
   register('w2', 10);
   const { op } = service.create('backtesting', meta, {});
@@ -80,14 +85,14 @@ test('only the current attempt counts: reports of an abandoned attempt are stale
   assert.equal(service.report(op.operation_id, { attempt_id: second.attemptId, worker_id: 'w1', status: 'completed' }).kind, 'stale');
   const done = service.report(op.operation_id, { attempt_id: second.attemptId, worker_id: 'w2', status: 'completed', result_summary: { ok: true } });
   assert.equal(done.kind, 'accepted');
-  const stored = store.get(op.operation_id)!;
+  const stored = (await read(op.operation_id));
   assert.equal(stored.status, 'completed');
   assert.equal(stored.worker_id, 'w2');
   assert.deepEqual(stored.attempts!.map((a) => [a.worker_id, a.outcome]), [['w1', 'abandoned'], ['w2', 'completed']]);
 });
 
-test('a completed op never carries a cancel message, and its timestamps come from the backend clock', (t) => {
-  const { service, register, store, clock } = setup(t);
+test('a completed op never carries a cancel message, and its timestamps come from the backend clock', async (t) => {
+  const { service, register, read, clock } = setup(t);
   register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
@@ -95,35 +100,35 @@ test('a completed op never carries a cancel message, and its timestamps come fro
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   clock.wall += 60_000;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'completed', error_message: 'Cancelled: too late', result_summary: {} });
-  const stored = store.get(op.operation_id)!;
+  const stored = (await read(op.operation_id));
   assert.equal(stored.error_message, null);
   assert.equal(stored.started_at, '2026-01-01T00:00:05.000Z');
   assert.equal(stored.completed_at, '2026-01-01T00:01:05.000Z');
 });
 
-test('a lost worker: the op says "worker unreachable" at once and is settled by the orphan timeout (monotonic)', (t) => {
-  const { service, register, store, clock } = setup(t, { orphanTimeoutMs: 10_000 });
+test('a lost worker: the op says "worker unreachable" at once and is settled by the orphan timeout (monotonic)', async (t) => {
+  const { service, register, read, clock } = setup(t, { orphanTimeoutMs: 10_000 });
   const w = register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
   w.unreachableSince = clock.mono;
   service.onWorkerUnreachable(w);
-  assert.match(store.get(op.operation_id)!.status_detail ?? '', /^worker unreachable since 2026-01-01T00:00:00/);
+  assert.match((await read(op.operation_id)).status_detail ?? '', /^worker unreachable since 2026-01-01T00:00:00/);
   // A wall-clock step (NTP) must not settle it early.
   clock.wall += 3_600_000;
   service.sweepOrphans();
-  assert.equal(store.get(op.operation_id)!.status, 'running');
+  assert.equal((await read(op.operation_id)).status, 'running');
   clock.mono += 10_001;
   service.sweepOrphans();
-  const settled = store.get(op.operation_id)!;
+  const settled = (await read(op.operation_id));
   assert.equal(settled.status, 'failed');
   assert.match(settled.error_message!, /worker lost/);
   assert.equal(settled.attempts!.at(-1)!.outcome, 'lost');
 });
 
-test('a lost op with attempts left is re-queued, not failed', (t) => {
-  const { service, register, registry, store, clock } = setup(t, { maxAttempts: 3, orphanTimeoutMs: 1_000 });
+test('a lost op with attempts left is re-queued, not failed', async (t) => {
+  const { service, register, registry, read, clock } = setup(t, { maxAttempts: 3, orphanTimeoutMs: 1_000 });
   const w = register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
@@ -131,10 +136,10 @@ test('a lost op with attempts left is re-queued, not failed', (t) => {
   registry.remove('w1');
   service.onWorkerRemoved(w);
   service.sweepOrphans();
-  assert.equal(store.get(op.operation_id)!.status, 'running', 'not before the orphan timeout');
+  assert.equal((await read(op.operation_id)).status, 'running', 'not before the orphan timeout');
   clock.mono += 1_001;
   service.sweepOrphans();
-  const requeued = store.get(op.operation_id)!;
+  const requeued = (await read(op.operation_id));
   assert.equal(requeued.status, 'queued');
   assert.equal(requeued.worker_id, null);
   assert.match(requeued.status_detail!, /re-queued after attempt 1/);
@@ -174,8 +179,8 @@ test('health monitor: removal uses the monotonic clock; a wall-clock jump remove
   assert.deepEqual(removed, ['w']);
 });
 
-test('a fast job that claims, runs and reports before the start reply is read counts as dispatched, not ended', (t) => {
-  const { service, register, store } = setup(t);
+test('a fast job that claims, runs and reports before the start reply is read counts as dispatched, not ended', async (t) => {
+  const { service, register, read } = setup(t);
   register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
@@ -184,11 +189,67 @@ test('a fast job that claims, runs and reports before the start reply is read co
   // The 200 from the worker arrives now: stale for the state machine, but the attempt was claimed.
   assert.equal(service.attemptAccepted(op.operation_id, a.attemptId).kind, 'stale');
   assert.equal(service.attemptWasClaimed(op.operation_id, a.attemptId), true);
-  assert.equal(store.get(op.operation_id)!.status, 'completed');
+  assert.equal((await read(op.operation_id)).status, 'completed');
   // Whereas an attempt cancelled before the worker claimed it was never claimed.
   const { op: other } = service.create('backtesting', meta, {});
   const b = service.beginAttempt(other.operation_id, 'w1')!;
   return service.cancel(other.operation_id).then(() => {
     assert.equal(service.attemptWasClaimed(other.operation_id, b.attemptId), false);
   });
+});
+
+test('status polls of active and lately ended ops are answered from memory: the store is only written', async (t) => {
+  const { service, register, store } = setup(t);
+  const reads: string[] = [];
+  // Every store read the service makes from here on is recorded.
+  for (const name of ['get', 'list', 'listActive', 'listQueued', 'dispatchOf', 'getRequest', 'getMetrics', 'getResult'] as const) {
+    const original = store[name].bind(store) as (...args: unknown[]) => unknown;
+    (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      reads.push(name);
+      return original(...args);
+    };
+  }
+  register('w1');
+  const { op } = service.create('backtesting', meta, {}, { status: 'queued' });
+  assert.equal((await service.get(op.operation_id)).status, 'queued');
+  const a = service.beginAttempt(op.operation_id, 'w1')!;
+  service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running', progress: { ...emptyProgress(), percentage: 40 } });
+  // The worker (port 9) is unreachable: the poll answers the last known state within its budget.
+  for (let i = 0; i < 3; i++) assert.equal((await service.get(op.operation_id)).progress.percentage, 40);
+  service.report(op.operation_id, { attempt_id: a.attemptId, status: 'completed', result_summary: { ok: true } });
+  assert.equal((await service.get(op.operation_id)).status, 'completed');
+  await service.persisted(op.operation_id);
+  assert.deepEqual(reads, [], 'no store read for a poll');
+  // History is the store's.
+  assert.equal((await service.list({ limit: 10, offset: 0 })).total, 1);
+  assert.deepEqual(reads, ['list']);
+});
+
+test('an attempt a previous backend opened and its worker never claimed is settled by the next health report', async (t) => {
+  const { service, register, store, clock, registry } = setup(t, { maxAttempts: 2 });
+  const w = register('w1');
+  const { op } = service.create('backtesting', meta, {}, { status: 'queued' });
+  service.beginAttempt(op.operation_id, 'w1');
+  await service.persisted(op.operation_id);
+  // The backend dies with the start request (or the worker's claim) in flight, and comes back.
+  clock.wall += 1_000;
+  const restarted = new OperationsService(
+    { store, registry, client: new HttpWorkerClient({ requestTimeoutMs: 200 }), log, now: () => clock.wall, monotonicNow: () => clock.mono },
+    { maxAttempts: () => 2 },
+  );
+  await restarted.load();
+  t.after(() => restarted.close());
+  await restarted.onHealthReport(w, { current_operation: null });
+  assert.equal(restarted.peek(op.operation_id).status, 'pending', 'not within the hand-over grace: a claim may still be on its way');
+  clock.wall += 5_000;
+  await restarted.onHealthReport(w, { current_operation: null });
+  const settled = restarted.peek(op.operation_id);
+  assert.equal(settled.status, 'queued', 'the worker never claimed it: re-queued (attempts left)');
+  assert.equal(settled.attempts!.at(-1)!.outcome, 'lost');
+  // An attempt this process opens is left alone: its start request may be in flight.
+  const again = restarted.beginAttempt(op.operation_id, 'w1')!;
+  clock.wall += 60_000;
+  await restarted.onHealthReport(w, { current_operation: null });
+  assert.equal(restarted.peek(op.operation_id).attempts!.at(-1)!.attempt_id, again.attemptId);
+  assert.equal(restarted.peek(op.operation_id).status, 'pending');
 });

@@ -85,8 +85,8 @@ test('listen addresses and non-http endpoints are refused with 400 naming endpoi
 test('a loopback endpoint registered from a remote address is refused; from loopback it is fine', (t) => {
   const dir = tempDir();
   const store = new SqliteOperationStore(join(dir.path, 'o.db'));
-  t.after(() => {
-    store.close();
+  t.after(async () => {
+    await store.close();
     dir.remove();
   });
   const registry = new WorkerRegistry();

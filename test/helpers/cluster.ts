@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,11 +77,30 @@ export function spawnNode(name: string, args: string[], env: Record<string, stri
   };
 }
 
+/**
+ * Where a test backend keeps its operations: SQLite at `dbPath`, or, when the suite runs under
+ * KTRDR_DATABASE_URL (scripts/with-private-postgres.mjs), a PostgreSQL database of that server
+ * named after `dbPath`: each test gets a fresh one, and a restart on the same dbPath finds its data.
+ */
+export function storeEnv(dbPath: string): Record<string, string> {
+  const base = process.env['KTRDR_DATABASE_URL'];
+  if (!base) return { KTRDR_DB_PATH: dbPath };
+  const url = new URL(base);
+  url.pathname = `/ktrdr_t_${createHash('sha256').update(dbPath).digest('hex').slice(0, 16)}`;
+  return { KTRDR_DB_PATH: dbPath, KTRDR_DATABASE_URL: url.toString() };
+}
+
 export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number; fixture?: boolean }): Promise<Proc> {
   const port = opts.port ?? (await freePort());
   const entry = opts.fixture ? [FIXTURE_BACKEND] : [CLI, 'backend'];
-  const proc = spawnNode('backend', [...entry, '--port', String(port), '--host', '127.0.0.1'], { KTRDR_DB_PATH: opts.dbPath, ...opts.env }, port);
-  await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
+  const proc = spawnNode('backend', [...entry, '--port', String(port), '--host', '127.0.0.1'], { ...storeEnv(opts.dbPath), ...opts.env }, port);
+  try {
+    await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
+  } catch (err) {
+    // A backend that did not come up must not outlive the test (its handles would hold the runner).
+    await proc.crash();
+    throw err;
+  }
   return proc;
 }
 

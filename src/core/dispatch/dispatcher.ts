@@ -80,6 +80,19 @@ export class Dispatcher {
       }
       const { attemptId } = opened;
       const log = this.#log.child({ operationId, workerId: worker.workerId, attemptId });
+      // The attempt must be durable before the worker hears of it; and whatever settled the op
+      // while it was written (a cancel) wins.
+      try {
+        await operations.persisted(operationId);
+      } catch (err) {
+        operations.attemptFailed(operationId, attemptId, 'abandoned', `could not store the attempt: ${toError(err).message}`);
+        registry.markAvailable(worker.workerId, operationId);
+        throw err;
+      }
+      if (!operations.attemptIsCurrent(operationId, attemptId)) {
+        registry.markAvailable(worker.workerId, operationId);
+        return { kind: 'ended', status: operations.statusOf(operationId) };
+      }
       let outcome;
       try {
         outcome = await client.start(

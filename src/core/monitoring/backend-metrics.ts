@@ -46,9 +46,10 @@ export class BackendMetrics {
       help: 'Operations in the store, by type and status',
       labelNames: ['operation_type', 'status'],
       registers: register,
-      collect() {
+      async collect() {
+        const rows = await store.countByTypeAndStatus();
         this.reset();
-        for (const row of store.countByTypeAndStatus()) this.set({ operation_type: row.operation_type, status: row.status }, row.count);
+        for (const row of rows) this.set({ operation_type: row.operation_type, status: row.status }, row.count);
       },
     });
     new Gauge({

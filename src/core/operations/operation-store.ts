@@ -17,6 +17,14 @@ export interface QueuedRow {
   dispatch: unknown;
 }
 
+/** An active (queued, pending or running) operation with its place in the queue order. */
+export interface ActiveRecord {
+  op: Operation;
+  seq: number;
+  /** The dispatch target stored with the op (opaque here); undefined when it has none. */
+  dispatch: unknown;
+}
+
 export interface OperationPage {
   items: Operation[];
   total: number;
@@ -25,43 +33,60 @@ export interface OperationPage {
 
 /**
  * Durable record of every operation the backend accepted: its state, the request as submitted,
- * its metrics and its full result. Synchronous because SQLite via better-sqlite3 is.
+ * its metrics and its full result. Asynchronous, so that a network database (PostgreSQL) fits
+ * behind it as well as the embedded SQLite one.
+ *
+ * The backend is the single writer: OperationsService decides every change on its in-memory copy
+ * of the active operations and writes it here, serialized per operation. The store still refuses
+ * to overwrite a terminal row (the state machine's last line of defence), and stamps `updated_at`
+ * with its own clock.
  */
 export interface OperationStore {
   /**
-   * Stores a new operation together with the request that created it and, for the queue, where it
-   * is to be dispatched. Returns its sequence number (submission order).
+   * Stores a new operation together with the request that created it, its sequence number
+   * (submission order, assigned by the single writer) and, for the queue, where it is to be
+   * dispatched.
    */
-  insert(op: Operation, request: unknown, dispatch?: unknown): number;
+  insert(op: Operation, request: unknown, dispatch: unknown, seq: number): Promise<void>;
+  /** The highest sequence number stored (0 when empty). */
+  maxSeq(): Promise<number>;
   /** Forgets an operation entirely (a submission a worker rejected: not history). */
-  delete(operationId: string): void;
-  /** Queued operations in dispatch order. */
-  listQueued(): QueuedRow[];
-  /** A (queued) operation's sequence, priority and dispatch target. */
-  dispatchOf(operationId: string): QueuedRow | undefined;
+  delete(operationId: string): Promise<void>;
+  /** Queued operations in dispatch order (priority descending, then seq). */
+  listQueued(): Promise<QueuedRow[]>;
+  /** An operation's sequence, priority and dispatch target. */
+  dispatchOf(operationId: string): Promise<QueuedRow | undefined>;
   /**
-   * Replaces the stored state of an existing, non-terminal operation. Returns false (and writes
+   * Atomically takes the first queued operation in dispatch order (optionally only those whose
+   * dispatch target has `workerType`), moving it to `pending`. Concurrent claimers never get the
+   * same row (PostgreSQL: `FOR UPDATE SKIP LOCKED`). Undefined when nothing is queued.
+   */
+  claimNextQueued(filter?: { workerType?: string }): Promise<QueuedRow | undefined>;
+  /**
+   * Replaces the stored state of an existing, non-terminal operation. Resolves false (and writes
    * nothing) when the stored operation is already terminal: terminal states are final.
    */
-  update(op: Operation): boolean;
-  get(operationId: string): Operation | undefined;
+  update(op: Operation): Promise<boolean>;
+  get(operationId: string): Promise<Operation | undefined>;
+  /** When the store last wrote the row, by the database's clock (ISO 8601). */
+  updatedAt(operationId: string): Promise<string | undefined>;
   /** Newest first. */
-  list(query: OperationQuery): OperationPage;
+  list(query: OperationQuery): Promise<OperationPage>;
   /** Every queued, pending or running operation, oldest first. */
-  listActive(): Operation[];
-  getRequest(operationId: string): unknown;
+  listActive(): Promise<ActiveRecord[]>;
+  getRequest(operationId: string): Promise<unknown>;
   /** Replaces the stored metrics of an operation (the worker's full list, in order). */
-  saveMetrics(operationId: string, metrics: MetricRecord[]): void;
+  saveMetrics(operationId: string, metrics: MetricRecord[]): Promise<void>;
   /** Metrics after `cursor` (the count already seen). */
-  getMetrics(operationId: string, cursor: number): MetricRecord[];
-  saveResult(operationId: string, result: unknown): void;
-  getResult(operationId: string): unknown | undefined;
+  getMetrics(operationId: string, cursor: number): Promise<MetricRecord[]>;
+  saveResult(operationId: string, result: unknown): Promise<void>;
+  getResult(operationId: string): Promise<unknown | undefined>;
   /** A sweep's durable state (its children and plan), opaque here. */
-  saveSweep(sweepId: string, state: unknown): void;
-  getSweep(sweepId: string): unknown | undefined;
+  saveSweep(sweepId: string, state: unknown): Promise<void>;
+  getSweep(sweepId: string): Promise<unknown | undefined>;
   /** Sweeps whose parent operation is not terminal yet, oldest first. */
-  activeSweepIds(): string[];
+  activeSweepIds(): Promise<string[]>;
   /** Counts by type and status, for monitoring. */
-  countByTypeAndStatus(): { operation_type: string; status: OperationStatus; count: number }[];
-  close(): void;
+  countByTypeAndStatus(): Promise<{ operation_type: string; status: OperationStatus; count: number }[]>;
+  close(): Promise<void>;
 }

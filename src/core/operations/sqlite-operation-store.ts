@@ -1,26 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Attempt, MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
-import type { OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
-
-interface Row {
-  operation_id: string;
-  operation_type: string;
-  status: OperationStatus;
-  worker_id: string | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  progress: string;
-  metadata: string;
-  error_message: string | null;
-  result_summary: string | null;
-  status_detail: string | null;
-  attempts: string;
-  priority: number;
-  max_attempts: number;
-}
+import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
+import { ACTIVE_SQL, TERMINAL_SQL, stringifyOrNull, toOperation, toQueuedRow, toRow, type OperationRow } from './operation-row.js';
+import type { ActiveRecord, OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
 /**
  * Versioned schema migrations: `PRAGMA user_version` records how many have run. Append only; never
@@ -68,10 +51,11 @@ const MIGRATIONS: readonly string[] = [
      sweep_id TEXT PRIMARY KEY,
      state    TEXT NOT NULL
    );`,
+  // When the store last wrote a row, by the database's clock.
+  `ALTER TABLE operations ADD COLUMN updated_at TEXT;`,
 ];
 
-const ACTIVE_SQL = `('queued','pending','running')`;
-const TERMINAL_SQL = `('completed','failed','cancelled')`;
+const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
 
 function migrate(db: Database.Database): void {
   let version = db.pragma('user_version', { simple: true }) as number;
@@ -90,47 +74,11 @@ function migrate(db: Database.Database): void {
   }
 }
 
-function toOperation(r: Row): Operation {
-  return {
-    operation_id: r.operation_id,
-    operation_type: r.operation_type,
-    status: r.status,
-    worker_id: r.worker_id,
-    created_at: r.created_at,
-    started_at: r.started_at,
-    completed_at: r.completed_at,
-    progress: JSON.parse(r.progress) as Operation['progress'],
-    metadata: JSON.parse(r.metadata) as Operation['metadata'],
-    error_message: r.error_message,
-    result_summary: r.result_summary === null ? null : (JSON.parse(r.result_summary) as Record<string, unknown>),
-    status_detail: r.status_detail,
-    attempts: JSON.parse(r.attempts) as Attempt[],
-    priority: r.priority,
-    max_attempts: r.max_attempts,
-  };
-}
-
-function params(op: Operation) {
-  return {
-    operation_id: op.operation_id,
-    operation_type: op.operation_type,
-    status: op.status,
-    worker_id: op.worker_id,
-    created_at: op.created_at,
-    started_at: op.started_at,
-    completed_at: op.completed_at,
-    progress: JSON.stringify(op.progress),
-    metadata: JSON.stringify(op.metadata),
-    error_message: op.error_message,
-    result_summary: op.result_summary === null ? null : JSON.stringify(op.result_summary),
-    status_detail: op.status_detail ?? null,
-    attempts: JSON.stringify(op.attempts ?? []),
-    priority: op.priority ?? 0,
-    max_attempts: op.max_attempts ?? 1,
-  };
-}
-
-/** OperationStore on SQLite (WAL): survives backend restarts and crashes. */
+/**
+ * OperationStore on SQLite (WAL): survives backend restarts and crashes. better-sqlite3 is
+ * synchronous; the methods answer with settled promises so that the interface fits a network
+ * database too.
+ */
 export class SqliteOperationStore implements OperationStore {
   readonly #db: Database.Database;
   readonly #stmts;
@@ -148,26 +96,38 @@ export class SqliteOperationStore implements OperationStore {
       insert: db.prepare(
         `INSERT INTO operations (operation_id, operation_type, status, worker_id, created_at, started_at, completed_at,
            progress, metadata, error_message, result_summary, status_detail, attempts, priority, max_attempts,
-           dispatch, request, seq)
+           dispatch, request, seq, updated_at)
          VALUES (@operation_id, @operation_type, @status, @worker_id, @created_at, @started_at, @completed_at,
            @progress, @metadata, @error_message, @result_summary, @status_detail, @attempts, @priority, @max_attempts,
-           @dispatch, @request, (SELECT COALESCE(MAX(seq), 0) + 1 FROM operations))
-         RETURNING seq`,
+           @dispatch, @request, @seq, ${NOW_SQL})`,
       ),
+      maxSeq: db.prepare(`SELECT COALESCE(MAX(seq), 0) AS seq FROM operations`),
       update: db.prepare(
         // A terminal row is never written again: the state machine's last line of defence.
         `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
            progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary,
-           status_detail=@status_detail, attempts=@attempts, priority=@priority, max_attempts=@max_attempts
+           status_detail=@status_detail, attempts=@attempts, priority=@priority, max_attempts=@max_attempts,
+           updated_at=${NOW_SQL}
          WHERE operation_id=@operation_id AND status NOT IN ${TERMINAL_SQL}`,
       ),
       get: db.prepare(`SELECT * FROM operations WHERE operation_id = ?`),
+      updatedAt: db.prepare(`SELECT updated_at FROM operations WHERE operation_id = ?`),
       active: db.prepare(`SELECT * FROM operations WHERE status IN ${ACTIVE_SQL} ORDER BY seq`),
       request: db.prepare(`SELECT request FROM operations WHERE operation_id = ?`),
       queued: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE status = 'queued' ORDER BY priority DESC, seq`),
-      dispatchOf: db.prepare(`SELECT seq, priority, dispatch FROM operations WHERE operation_id = ?`),
+      dispatchOf: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE operation_id = ?`),
+      // SQLite has one writer at a time: the UPDATE … WHERE id = (SELECT …) is atomic as it stands.
+      claim: db.prepare(
+        `UPDATE operations SET status = 'pending', updated_at = ${NOW_SQL}
+         WHERE operation_id = (
+           SELECT operation_id FROM operations
+           WHERE status = 'queued' AND (@worker_type IS NULL OR json_extract(dispatch, '$.workerType') = @worker_type)
+           ORDER BY priority DESC, seq LIMIT 1)
+         RETURNING operation_id, seq, priority, dispatch`,
+      ),
       del: db.prepare(`DELETE FROM operations WHERE operation_id = ?`),
       delMetrics: db.prepare(`DELETE FROM operation_metrics WHERE operation_id = ?`),
+      delResult: db.prepare(`DELETE FROM operation_results WHERE operation_id = ?`),
       insMetric: db.prepare(`INSERT INTO operation_metrics (operation_id, idx, metric) VALUES (?, ?, ?)`),
       getMetrics: db.prepare(`SELECT metric FROM operation_metrics WHERE operation_id = ? AND idx >= ? ORDER BY idx`),
       saveResult: db.prepare(`INSERT OR REPLACE INTO operation_results (operation_id, result) VALUES (?, ?)`),
@@ -181,47 +141,51 @@ export class SqliteOperationStore implements OperationStore {
     };
   }
 
-  insert(op: Operation, request: unknown, dispatch?: unknown): number {
-    const row = this.#stmts.insert.get({
-      ...params(op),
-      request: JSON.stringify(request ?? null),
-      dispatch: dispatch === undefined ? null : JSON.stringify(dispatch),
-    }) as { seq: number };
-    return row.seq;
+  async insert(op: Operation, request: unknown, dispatch: unknown, seq: number): Promise<void> {
+    this.#stmts.insert.run({ ...toRow(op), request: JSON.stringify(request ?? null), dispatch: stringifyOrNull(dispatch), seq });
   }
 
-  delete(operationId: string): void {
+  async maxSeq(): Promise<number> {
+    return (this.#stmts.maxSeq.get() as { seq: number }).seq;
+  }
+
+  async delete(operationId: string): Promise<void> {
     this.#db.transaction(() => {
       this.#stmts.del.run(operationId);
       this.#stmts.delMetrics.run(operationId);
+      this.#stmts.delResult.run(operationId);
     })();
   }
 
-  listQueued(): QueuedRow[] {
-    return (this.#stmts.queued.all() as { operation_id: string; seq: number; priority: number; dispatch: string | null }[]).map((r) => ({
-      operationId: r.operation_id,
-      seq: r.seq,
-      priority: r.priority,
-      dispatch: r.dispatch === null ? undefined : (JSON.parse(r.dispatch) as unknown),
-    }));
+  async listQueued(): Promise<QueuedRow[]> {
+    return (this.#stmts.queued.all() as Parameters<typeof toQueuedRow>[0][]).map(toQueuedRow);
   }
 
-  dispatchOf(operationId: string): QueuedRow | undefined {
-    const r = this.#stmts.dispatchOf.get(operationId) as { seq: number; priority: number; dispatch: string | null } | undefined;
-    if (!r) return undefined;
-    return { operationId, seq: r.seq, priority: r.priority, dispatch: r.dispatch === null ? undefined : (JSON.parse(r.dispatch) as unknown) };
+  async dispatchOf(operationId: string): Promise<QueuedRow | undefined> {
+    const r = this.#stmts.dispatchOf.get(operationId) as Parameters<typeof toQueuedRow>[0] | undefined;
+    return r ? toQueuedRow(r) : undefined;
   }
 
-  update(op: Operation): boolean {
-    return this.#stmts.update.run(params(op)).changes > 0;
+  async claimNextQueued(filter: { workerType?: string } = {}): Promise<QueuedRow | undefined> {
+    const r = this.#stmts.claim.get({ worker_type: filter.workerType ?? null }) as Parameters<typeof toQueuedRow>[0] | undefined;
+    return r ? toQueuedRow(r) : undefined;
   }
 
-  get(operationId: string): Operation | undefined {
-    const row = this.#stmts.get.get(operationId) as Row | undefined;
+  async update(op: Operation): Promise<boolean> {
+    return this.#stmts.update.run(toRow(op)).changes > 0;
+  }
+
+  async get(operationId: string): Promise<Operation | undefined> {
+    const row = this.#stmts.get.get(operationId) as OperationRow | undefined;
     return row ? toOperation(row) : undefined;
   }
 
-  list(q: OperationQuery): OperationPage {
+  async updatedAt(operationId: string): Promise<string | undefined> {
+    const row = this.#stmts.updatedAt.get(operationId) as { updated_at: string | null } | undefined;
+    return row?.updated_at ?? undefined;
+  }
+
+  async list(q: OperationQuery): Promise<OperationPage> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.status) {
@@ -236,7 +200,7 @@ export class SqliteOperationStore implements OperationStore {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const rows = this.#db
       .prepare(`SELECT * FROM operations ${clause} ORDER BY seq DESC LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as Row[];
+      .all(...args, q.limit, q.offset) as OperationRow[];
     const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM operations ${clause}`).get(...args) as { n: number }).n;
     const active = (
       this.#db.prepare(`SELECT COUNT(*) AS n FROM operations WHERE status IN ${ACTIVE_SQL}`).get() as { n: number }
@@ -244,55 +208,59 @@ export class SqliteOperationStore implements OperationStore {
     return { items: rows.map(toOperation), total, active };
   }
 
-  listActive(): Operation[] {
-    return (this.#stmts.active.all() as Row[]).map(toOperation);
+  async listActive(): Promise<ActiveRecord[]> {
+    return (this.#stmts.active.all() as (OperationRow & { seq: number; dispatch: string | null })[]).map((r) => ({
+      op: toOperation(r),
+      seq: r.seq,
+      dispatch: r.dispatch === null ? undefined : (JSON.parse(r.dispatch) as unknown),
+    }));
   }
 
-  getRequest(operationId: string): unknown {
+  async getRequest(operationId: string): Promise<unknown> {
     const row = this.#stmts.request.get(operationId) as { request: string } | undefined;
     return row ? JSON.parse(row.request) : undefined;
   }
 
-  saveMetrics(operationId: string, metrics: MetricRecord[]): void {
+  async saveMetrics(operationId: string, metrics: MetricRecord[]): Promise<void> {
     this.#db.transaction(() => {
       this.#stmts.delMetrics.run(operationId);
       metrics.forEach((m, i) => this.#stmts.insMetric.run(operationId, i, JSON.stringify(m)));
     })();
   }
 
-  getMetrics(operationId: string, cursor: number): MetricRecord[] {
+  async getMetrics(operationId: string, cursor: number): Promise<MetricRecord[]> {
     return (this.#stmts.getMetrics.all(operationId, cursor) as { metric: string }[]).map(
       (r) => JSON.parse(r.metric) as MetricRecord,
     );
   }
 
-  saveResult(operationId: string, result: unknown): void {
+  async saveResult(operationId: string, result: unknown): Promise<void> {
     this.#stmts.saveResult.run(operationId, JSON.stringify(result));
   }
 
-  getResult(operationId: string): unknown | undefined {
+  async getResult(operationId: string): Promise<unknown | undefined> {
     const row = this.#stmts.getResult.get(operationId) as { result: string } | undefined;
     return row ? JSON.parse(row.result) : undefined;
   }
 
-  saveSweep(sweepId: string, state: unknown): void {
+  async saveSweep(sweepId: string, state: unknown): Promise<void> {
     this.#stmts.saveSweep.run(sweepId, JSON.stringify(state));
   }
 
-  getSweep(sweepId: string): unknown | undefined {
+  async getSweep(sweepId: string): Promise<unknown | undefined> {
     const row = this.#stmts.getSweep.get(sweepId) as { state: string } | undefined;
     return row ? (JSON.parse(row.state) as unknown) : undefined;
   }
 
-  activeSweepIds(): string[] {
+  async activeSweepIds(): Promise<string[]> {
     return (this.#stmts.activeSweeps.all() as { sweep_id: string }[]).map((r) => r.sweep_id);
   }
 
-  countByTypeAndStatus() {
+  async countByTypeAndStatus(): Promise<{ operation_type: string; status: OperationStatus; count: number }[]> {
     return this.#stmts.counts.all() as { operation_type: string; status: OperationStatus; count: number }[];
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 }

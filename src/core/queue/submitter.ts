@@ -83,7 +83,8 @@ export class Submitter {
   }
 
   /**
-   * Stores the op as `queued` (synchronously) and returns its queue entry; `extraParameters` join
+   * Creates the op as `queued` (decided synchronously, its insert queued: await
+   * `operations.persisted` before telling anyone) and returns its queue entry; `extraParameters` join
    * its metadata's parameters (a sweep's id and grid point).
    */
   create(sub: PreparedSubmission, extraParameters: Record<string, unknown> = {}): QueueEntry {
@@ -125,7 +126,10 @@ export class Submitter {
     }
     if (outcome?.kind === 'ended') throw new OperationEndedError(id, outcome.status);
     if (!outcome && !queue.has(id)) scheduler.park(entry);
-    const now = await operations.get(id);
+    // Accepted means stored: the reply waits for the op's writes so far.
+    await operations.persisted(id);
+    // As decided in memory (it may have been handed over meanwhile): no worker round trip for the reply.
+    const now = operations.known(id) ?? (await operations.get(id));
     return {
       success: true,
       operation_id: id,

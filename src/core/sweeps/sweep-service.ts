@@ -16,7 +16,7 @@ export interface SweepPlanLike {
 export interface SweepServiceDeps {
   operations: OperationsService;
   submitter: Submitter;
-  store: Pick<OperationStore, 'saveSweep' | 'getSweep' | 'activeSweepIds'>;
+  store: Pick<OperationStore, 'getSweep' | 'activeSweepIds'>;
   /** The start route its children go through (backtests). */
   childSpec: StartRouteSpec;
   /** The start route of a neural walk-forward step's training. */
@@ -64,6 +64,8 @@ export class SweepService {
   readonly #states = new Map<string, SweepState>();
   /** Child id → sweep id, for the sweeps this process knows. */
   readonly #parentOf = new Map<string, string>();
+  /** The ended children (and trainings) of the sweeps this process knows: settling reads no store. */
+  readonly #ended = new Map<string, Operation>();
 
   constructor(deps: SweepServiceDeps) {
     this.#deps = deps;
@@ -121,20 +123,36 @@ export class SweepService {
           : { operation_id: e.operationId, params: child.params };
       }),
     };
-    this.#deps.store.saveSweep(sweepId, state);
+    this.#save(sweepId, state);
     this.#remember(sweepId, state);
     for (const e of entries) submitter.enqueue(e);
+    // Accepted means stored: the parent, every child and the sweep's state.
+    await Promise.all([sweepId, ...entries.map((e) => e.operationId)].map((id) => operations.persisted(id)));
     this.#log.info({ sweepId, children: entries.length, strategy: plan.strategyName }, 'sweep created');
     return { sweepId, childIds: entries.map((e) => e.operationId) };
   }
 
+  /** Queues a snapshot of the sweep's state behind its parent's writes. */
+  #save(sweepId: string, state: SweepState): void {
+    const snapshot = JSON.parse(JSON.stringify(state)) as SweepState;
+    void this.#deps.operations.persist(sweepId, (store) => store.saveSweep(sweepId, snapshot));
+  }
+
   /** At start: picks up the sweeps a previous process left unfinished. */
-  resume(): void {
+  async resume(): Promise<void> {
     const { operations, store } = this.#deps;
-    const ids = new Set(store.activeSweepIds());
+    const ids = new Set(await store.activeSweepIds());
     for (const id of ids) {
-      const state = store.getSweep(id) as SweepState | undefined;
-      if (state) this.#remember(id, state);
+      const state = (await store.getSweep(id)) as SweepState | undefined;
+      if (!state) continue;
+      this.#remember(id, state);
+      for (const c of state.children) {
+        for (const childId of [c.operation_id, c.training_id]) {
+          if (childId === undefined || operations.known(childId)) continue;
+          const child = await operations.find(childId);
+          if (child && isTerminal(child.status)) this.#ended.set(childId, child);
+        }
+      }
     }
     for (const op of operations.active()) {
       if (op.operation_type !== SWEEP_OPERATION_TYPE) continue;
@@ -155,7 +173,9 @@ export class SweepService {
       return;
     }
     const sweepId = this.#parentOf.get(op.operation_id);
-    if (sweepId) this.#settle(sweepId);
+    if (!sweepId) return;
+    this.#ended.set(op.operation_id, op);
+    this.#settle(sweepId);
   }
 
   /** A child a worker refused (its op is deleted): the step fails with the worker's message. */
@@ -165,53 +185,62 @@ export class SweepService {
     const entry = state?.children.find((c) => c.operation_id === op.operation_id);
     if (!sweepId || !state || !entry) return;
     entry.step_error = `rejected by the worker: ${message}`;
-    this.#deps.store.saveSweep(sweepId, state);
+    this.#save(sweepId, state);
     this.#settle(sweepId);
   }
 
-  /** A child as last known; one that no longer exists (a rejected submission) reads as failed. */
+  /** A child as last known in memory; one that no longer exists (a rejected submission) reads as failed. */
   #peekChild(entry: SweepEntry): Operation {
-    try {
-      return this.#deps.operations.peek(entry.operation_id);
-    } catch (err) {
-      if (!(err instanceof OperationNotFoundError)) throw err;
-      const now = new Date().toISOString();
-      return {
-        operation_id: entry.operation_id, operation_type: 'backtesting', status: 'failed', worker_id: null, created_at: now, started_at: null,
-        completed_at: now, progress: { percentage: 0, current_step: null, steps_completed: 0, steps_total: 0, items_processed: 0, items_total: null },
-        metadata: { parameters: {} }, error_message: entry.step_error ?? 'the operation no longer exists', result_summary: null,
-      };
-    }
+    return this.#ended.get(entry.operation_id) ?? this.#deps.operations.known(entry.operation_id) ?? this.#gone(entry);
+  }
+
+  /** A child from memory or the store (a finished sweep's children are not in memory). */
+  async #findChild(entry: SweepEntry): Promise<Operation> {
+    const known = this.#ended.get(entry.operation_id) ?? this.#deps.operations.known(entry.operation_id);
+    return known ?? (await this.#deps.operations.find(entry.operation_id)) ?? this.#gone(entry);
+  }
+
+  #gone(entry: SweepEntry): Operation {
+    const now = new Date().toISOString();
+    return {
+      operation_id: entry.operation_id, operation_type: 'backtesting', status: 'failed', worker_id: null, created_at: now, started_at: null,
+      completed_at: now, progress: { percentage: 0, current_step: null, steps_completed: 0, steps_total: 0, items_processed: 0, items_total: null },
+      metadata: { parameters: {} }, error_message: entry.step_error ?? 'the operation no longer exists', result_summary: null,
+    };
   }
 
   /** The parent, its children's states and the grid dimensions. */
-  view(sweepId: string): { sweep: Operation; dimensions: string[]; children: { op: Operation; params: Record<string, unknown> }[] } {
-    const state = this.#state(sweepId);
+  async view(sweepId: string): Promise<{ sweep: Operation; dimensions: string[]; children: { op: Operation; params: Record<string, unknown> }[] }> {
+    const state = await this.#state(sweepId);
     const { operations } = this.#deps;
-    const sweep = operations.peek(sweepId);
-    const children = state.children.map((c) => {
-      const op = this.#peekChild(c);
+    const found = await operations.find(sweepId);
+    if (!found) throw new OperationNotFoundError(sweepId);
+    const sweep = { ...found };
+    const ops = await Promise.all(state.children.map((c) => this.#findChild(c)));
+    const children = state.children.map((c, i) => {
+      const op = ops[i]!;
       return { op: c.step_error && isTerminal(op.status) ? { ...op, status: 'failed' as const, error_message: c.step_error } : op, params: c.params };
     });
     if (!isTerminal(sweep.status)) sweep.progress = this.#aggregate(state.children, children.map((c) => c.op));
     return { sweep, dimensions: state.dimensions, children };
   }
 
-  table(sweepId: string, sort?: string, order?: 'asc' | 'desc'): { sweep: Operation; columns: string[]; rows: SweepRow[] } {
-    const { sweep, dimensions, children } = this.view(sweepId);
+  async table(sweepId: string, sort?: string, order?: 'asc' | 'desc'): Promise<{ sweep: Operation; columns: string[]; rows: SweepRow[] }> {
+    const { sweep, dimensions, children } = await this.view(sweepId);
     const columns = sweepColumns(dimensions);
     return { sweep, columns, rows: sortRows(sweepRows(children), columns, sort, order) };
   }
 
-  csv(sweepId: string, sort?: string, order?: 'asc' | 'desc'): string {
-    const { columns, rows } = this.table(sweepId, sort, order);
+  async csv(sweepId: string, sort?: string, order?: 'asc' | 'desc'): Promise<string> {
+    const { columns, rows } = await this.table(sweepId, sort, order);
     return toCsv(columns, rows);
   }
 
-  #state(sweepId: string): SweepState {
+  async #state(sweepId: string): Promise<SweepState> {
     const cached = this.#states.get(sweepId);
     if (cached) return cached;
-    const stored = this.#deps.store.getSweep(sweepId) as SweepState | undefined;
+    await this.#deps.operations.persisted(sweepId).catch(() => undefined);
+    const stored = (await this.#deps.store.getSweep(sweepId)) as SweepState | undefined;
     if (!stored) throw new OperationNotFoundError(sweepId);
     return stored;
   }
@@ -229,7 +258,11 @@ export class SweepService {
     this.#states.delete(sweepId);
     for (const c of state?.children ?? []) {
       this.#parentOf.delete(c.operation_id);
-      if (c.training_id) this.#parentOf.delete(c.training_id);
+      this.#ended.delete(c.operation_id);
+      if (c.training_id) {
+        this.#parentOf.delete(c.training_id);
+        this.#ended.delete(c.training_id);
+      }
     }
   }
 
@@ -271,8 +304,8 @@ export class SweepService {
     const { operations } = this.#deps;
     const state = this.#states.get(sweepId);
     if (!state) return;
-    const parent = operations.peek(sweepId);
-    if (isTerminal(parent.status)) {
+    const parent = operations.known(sweepId);
+    if (!parent || isTerminal(parent.status)) {
       this.#forget(sweepId);
       return;
     }
@@ -306,7 +339,7 @@ export class SweepService {
    * the model that training produced, and records it (so a restart neither loses nor repeats it).
    */
   async #launchBacktest(sweepId: string, state: SweepState, entry: SweepEntry, training: Operation): Promise<void> {
-    const { operations, submitter, childSpec, store } = this.#deps;
+    const { operations, submitter, childSpec } = this.#deps;
     if (this.#launching.has(training.operation_id)) return;
     this.#launching.add(training.operation_id);
     try {
@@ -321,18 +354,19 @@ export class SweepService {
           entry.step_error = `the backtest of the trained model was refused: ${toError(err).message}`;
         }
       }
-      if (isTerminal(operations.peek(sweepId).status)) return;
+      const parent = operations.known(sweepId);
+      if (!parent || isTerminal(parent.status)) return;
       if (sub) {
         const e = submitter.create(sub, { sweep_id: sweepId, sweep_params: entry.params, training_id: training.operation_id });
         entry.operation_id = e.operationId;
         this.#parentOf.set(e.operationId, sweepId);
         delete entry.pending_backtest;
-        store.saveSweep(sweepId, state);
+        this.#save(sweepId, state);
         submitter.enqueue(e);
         this.#log.info({ sweepId, training: training.operation_id, backtest: e.operationId, modelPath }, 'walk-forward step: backtesting the trained model');
       } else {
         delete entry.pending_backtest;
-        store.saveSweep(sweepId, state);
+        this.#save(sweepId, state);
         this.#log.warn({ sweepId, training: training.operation_id, error: entry.step_error }, 'walk-forward step failed after its training');
       }
     } finally {
@@ -343,10 +377,11 @@ export class SweepService {
 
   async #cancelChildren(sweepId: string): Promise<void> {
     const { operations } = this.#deps;
-    const state = this.#states.get(sweepId) ?? (this.#deps.store.getSweep(sweepId) as SweepState | undefined);
-    this.#forget(sweepId);
+    const state = this.#states.get(sweepId) ?? ((await this.#deps.store.getSweep(sweepId)) as SweepState | undefined);
     if (!state) return;
-    const open = state.children.filter((c) => !isTerminal(this.#peekChild(c).status));
+    const ops = await Promise.all(state.children.map((c) => this.#findChild(c)));
+    this.#forget(sweepId);
+    const open = state.children.filter((_, i) => !isTerminal(ops[i]!.status));
     await Promise.allSettled(
       open.map((c) =>
         operations.cancel(c.operation_id, `sweep ${sweepId} cancelled`).catch((err: unknown) => {

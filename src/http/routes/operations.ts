@@ -39,7 +39,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
     },
     async (req) => {
       const q = req.query;
-      const page = operations.list({
+      const page = await operations.list({
         status: q.status,
         operationType: q.operation_type,
         activeOnly: q.active_only ?? false,
@@ -94,7 +94,7 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
         response: { 200: Type.Object({ success: Type.Boolean(), data: Type.Unknown() }), 404: ErrorBody },
       },
     },
-    async (req) => ({ success: true, data: operations.results(req.params.operationId) }),
+    async (req) => ({ success: true, data: await operations.results(req.params.operationId) }),
   );
 
   app.delete(
@@ -132,11 +132,15 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
       },
     },
     async (req) => {
-      const outcome = operations.report(req.params.operationId, req.body);
+      const outcome = await operations.receiveReport(req.params.operationId, req.body);
       if (outcome.kind === 'stale') throw new StaleAttemptError(req.params.operationId, outcome.reason);
       const ended = outcome.op.status === 'completed' || outcome.op.status === 'failed' || outcome.op.status === 'cancelled';
       const workerId = req.body.worker_id;
+      // Handed over before any I/O wait, so the scheduler's next pass cannot take the job meanwhile.
       const next = ended && req.body.accepting_work === true && workerId && assignNext ? assignNext(workerId) : undefined;
+      // The report's effect and the handed-over attempt are durable before the worker hears back.
+      await operations.persisted(req.params.operationId);
+      if (next) await operations.persisted(next.operation_id);
       return { accepted: true, status: outcome.op.status, ...(next ? { next } : {}) };
     },
   );

@@ -71,7 +71,7 @@ export const startRoutes: FastifyPluginAsyncTypebox<StartRoutesOptions> = async 
         throw InvalidRequestError.field('operation_id', `only a failed or cancelled operation can be retried; this one is ${original.status}`);
       }
       const spec = routes.find((r) => r.operationType === original.operation_type);
-      const request = operations.getRequest(operationId);
+      const request = await operations.getRequest(operationId);
       if (!spec || request === null || typeof request !== 'object') throw new OperationNotFoundError(operationId);
       return submit(spec, request as Record<string, unknown>);
     },

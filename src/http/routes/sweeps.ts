@@ -38,7 +38,7 @@ export const sweepRoutes: FastifyPluginAsyncTypebox<SweepRoutesOptions> = async 
       },
     },
     async (req) => {
-      const { sweep, dimensions, children } = sweeps.view(req.params.sweepId);
+      const { sweep, dimensions, children } = await sweeps.view(req.params.sweepId);
       const counts: Record<string, number> = {};
       for (const c of children) counts[c.op.status] = (counts[c.op.status] ?? 0) + 1;
       return {
@@ -74,10 +74,10 @@ export const sweepRoutes: FastifyPluginAsyncTypebox<SweepRoutesOptions> = async 
     async (req, reply) => {
       const { sort, order, format } = req.query;
       if (format === 'csv') {
-        const csv = sweeps.csv(req.params.sweepId, sort, order);
+        const csv = await sweeps.csv(req.params.sweepId, sort, order);
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${req.params.sweepId}.csv"`).serializer((p: unknown) => p as string).send(csv as never);
       }
-      const { sweep, columns, rows } = sweeps.table(req.params.sweepId, sort, order);
+      const { sweep, columns, rows } = await sweeps.table(req.params.sweepId, sort, order);
       return { success: true, data: { sweep_id: sweep.operation_id, status: sweep.status, columns, rows } };
     },
   );
