@@ -8,6 +8,7 @@ import type {
   SweepTable,
   SweepView,
   BackendHealth,
+  CancelRequest,
   CancelResponse,
   MetricsResponse,
   OperationEnvelope,
@@ -177,11 +178,8 @@ export class BackendClient {
 
   /** `DELETE /api/v1/operations/{id}/cancel`. */
   cancelOperation(operationId: string, reason?: string): Promise<CancelResponse> {
-    return this.#request(
-      'DELETE',
-      `/api/v1/operations/${encodeURIComponent(operationId)}/cancel`,
-      reason === undefined ? {} : { reason },
-    );
+    const body: CancelRequest = reason === undefined ? {} : { reason };
+    return this.#request('DELETE', `/api/v1/operations/${encodeURIComponent(operationId)}/cancel`, body);
   }
 
   async #request<T>(method: string, path: string, body?: unknown, timeoutMs = this.#timeoutMs): Promise<T> {
