@@ -24,7 +24,6 @@ async function setup(t: TestContext, options: HealthMonitorOptions = {}) {
       client: new WorkerClient(),
       log,
       now: () => clock.wall,
-      monotonicNow: () => clock.mono,
       onReport: (w, r) => void reports.push(`${w.workerId}:${r.worker_status}`),
       onUnreachable: (w) => void events.push(`unreachable:${w.workerId}`),
       onRemoved: (w) => void events.push(`removed:${w.workerId}`),

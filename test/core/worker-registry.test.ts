@@ -67,7 +67,8 @@ test('exclusivity: a reserved worker is not selected again; only its own operati
   assert.equal(r.get('only')!.status, 'busy', 'the end of another operation does not free it');
   r.markAvailable('only', 'op-1');
   assert.equal(r.get('only')!.status, 'available');
-  r.get('only')!.status = 'temporarily_unavailable';
+  r.recordHealthReport('only', { worker_status: 'draining', current_operation: null }, 0);
+  assert.equal(r.get('only')!.status, 'temporarily_unavailable', 'a draining worker takes no work');
   r.markAvailable('only');
   assert.equal(r.get('only')!.status, 'temporarily_unavailable', 'only a health check brings an unavailable worker back');
   assert.equal(r.select('backtesting'), undefined);
