@@ -11,7 +11,7 @@ import { Dispatcher, type DispatchTarget } from '../../src/core/dispatch/dispatc
 import { OperationsService } from '../../src/core/operations/operations-service.js';
 import { SqliteOperationStore } from '../../src/core/operations/sqlite-operation-store.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
-import { WorkerClient } from '../../src/core/worker-client.js';
+import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
 import { tempDir } from '../helpers/cluster.js';
 import { startFakeWorker, type FakeWorker, type RecordedRequest, type Reply } from './helpers/fake-worker.js';
 
@@ -24,7 +24,7 @@ async function setup(t: TestContext, options: { maxAttempts?: number; startTimeo
   const store = new SqliteOperationStore(join(dir.path, 'ops.db'));
   const clock = { wall: Date.parse('2026-01-01T00:00:00Z'), mono: 1_000 };
   const registry = new WorkerRegistry({ now: () => clock.wall, monotonicNow: () => clock.mono });
-  const client = new WorkerClient({ requestTimeoutMs: 2_000 });
+  const client = new HttpWorkerClient({ requestTimeoutMs: 2_000 });
   const operations = new OperationsService(
     { store, registry, client, log, now: () => clock.wall, monotonicNow: () => clock.mono },
     { orphanTimeoutMs: 60_000, maxAttempts: () => 1 },

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { HealthMonitor, type HealthMonitorOptions } from '../../src/core/registry/health-monitor.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
-import { WorkerClient } from '../../src/core/worker-client.js';
+import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
 import { healthReport, startFakeWorker, type FakeWorker, type Reply } from './helpers/fake-worker.js';
 
 const log = pino({ level: 'silent' });
@@ -21,7 +21,7 @@ async function setup(t: TestContext, options: HealthMonitorOptions = {}) {
   const monitor = new HealthMonitor(
     {
       registry,
-      client: new WorkerClient(),
+      client: new HttpWorkerClient(),
       log,
       now: () => clock.wall,
       onReport: (w, r) => void reports.push(`${w.workerId}:${r.worker_status}`),
