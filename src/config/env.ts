@@ -117,6 +117,12 @@ export interface BackendConfig extends HealthTimings {
   workerStartTimeoutMs: number;
   maxDispatchAttempts: number;
   maxQueued: number;
+  /** `s3://bucket/prefix`: keep model bundles in an S3-compatible bucket instead of modelsDir (KTRDR_MODEL_STORE). */
+  modelStore: string | undefined;
+  /** Endpoint of an S3-compatible server, e.g. MinIO (KTRDR_S3_ENDPOINT); AWS when unset. */
+  s3Endpoint: string | undefined;
+  /** AWS_REGION. @defaultValue 'us-east-1' */
+  s3Region: string;
 }
 
 export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<BackendConfig> = {}): BackendConfig {
@@ -144,6 +150,9 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     workerStartTimeoutMs: seconds('WORKER_START_TIMEOUT_SECONDS'),
     maxDispatchAttempts: readEnv(env, 'DISPATCH_MAX_ATTEMPTS'),
     maxQueued: readEnv(env, 'KTRDR_MAX_QUEUED'),
+    modelStore: readEnv(env, 'KTRDR_MODEL_STORE'),
+    s3Endpoint: readEnv(env, 'KTRDR_S3_ENDPOINT'),
+    s3Region: readEnv(env, 'AWS_REGION'),
   };
   const merged = { ...config, ...stripUndefined(overrides) };
   checkBind('backend', 'KTRDR_API_HOST or --host', merged);

@@ -1,5 +1,22 @@
 import { Type, type Static } from 'typebox';
+import { SHA256_PATTERN } from './artifacts.js';
 import { DATE_PATTERN, MODEL_REF_PATTERN, STRATEGY_NAME_PATTERN, SYMBOL_PATTERN, TIMEFRAME_PATTERN } from './patterns.js';
+
+/**
+ * Fields the backend adds to a start request on its way to a worker (a client's value is
+ * replaced): the content hashes of what the request was checked against, so the worker runs on
+ * exactly those bytes and fetches them from the backend when it lacks them.
+ */
+export const DataSha256Field = Type.Optional(
+  Type.Record(Type.String({ pattern: '^[A-Za-z0-9._-]+_[0-9]+[mhdwM]$' }), Type.String({ pattern: SHA256_PATTERN }), {
+    maxProperties: 500,
+    description: 'Set by the backend: SHA-256 of each CSV the request needs, by {SYMBOL}_{TIMEFRAME}',
+  }),
+);
+
+export const ModelSha256Field = Type.Optional(
+  Type.String({ pattern: SHA256_PATTERN, description: "Set by the backend: identity (SHA-256) of the model bundle model_path names" }),
+);
 
 /**
  * `POST /backtests/start` body: the same on the backend, on a backtest worker and in the CLI.
@@ -29,6 +46,8 @@ export const BacktestStartRequest = Type.Object(
     model_path: Type.Optional(
       Type.String({ pattern: MODEL_REF_PATTERN, maxLength: 300, description: "Model reference {strategy}/{timeframe}_v{N} inside the models dir; the strategy's latest when omitted" }),
     ),
+    model_sha256: ModelSha256Field,
+    data_sha256: DataSha256Field,
   },
   { additionalProperties: false },
 );
@@ -50,6 +69,7 @@ export const TrainingStartRequest = Type.Object(
     prefer_gpu: Type.Optional(Type.Boolean({ default: true, description: 'Try GPU workers first (backend only)' })),
     require_gpu: Type.Optional(Type.Boolean({ default: false, description: 'Only GPU workers (backend only)' })),
     force: Type.Optional(Type.Boolean({ default: false, description: 'Train a rules-mode strategy anyway (its backtests do not use the model)' })),
+    data_sha256: DataSha256Field,
   },
   { additionalProperties: false },
 );
