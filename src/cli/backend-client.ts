@@ -1,10 +1,14 @@
 import type { Static } from 'typebox';
 import type {
+  BacktestStartBody,
+  TrainingStartRequest,
+  WorkersMetrics,
   SweepCreated,
   SweepRequest,
   SweepTable,
   SweepView,
   BackendHealth,
+  CancelRequest,
   CancelResponse,
   MetricsResponse,
   OperationEnvelope,
@@ -16,40 +20,6 @@ import type {
 } from '../contracts/index.js';
 import { ApiError } from './api-error.js';
 import { BackendUnreachableError } from './backend-unreachable-error.js';
-
-/** `POST /api/v1/backtests/start` body. */
-export interface BacktestStartRequest {
-  strategy_name?: string;
-  /** The strategy file's text, uploaded instead of naming a strategy on the backend. */
-  strategy_yaml?: string;
-  symbol?: string;
-  timeframe?: string;
-  start_date: string;
-  end_date: string;
-  initial_capital?: number;
-  commission?: number;
-  slippage?: number;
-  fee_per_trade?: number;
-  allow_short?: boolean;
-  on_opposite_signal?: 'close' | 'reverse';
-  position_size?: number;
-  position_units?: number;
-  min_signal_separation?: number | string;
-  model_path?: string;
-}
-
-/** `POST /api/v1/training/start` body. */
-export interface TrainingStartRequest {
-  strategy_name: string;
-  symbols?: string[];
-  timeframes?: string[];
-  start_date?: string;
-  end_date?: string;
-  prefer_gpu?: boolean;
-  require_gpu?: boolean;
-  /** Train a rules-mode strategy anyway. */
-  force?: boolean;
-}
 
 /** Filters of `GET /api/v1/operations`. */
 export interface ListOperationsQuery {
@@ -149,8 +119,13 @@ export class BackendClient {
     return this.#request('GET', `/api/v1/workers/${encodeURIComponent(workerId)}`);
   }
 
+  /** `GET /api/v1/metrics/workers`. */
+  workersMetrics(): Promise<WorkersMetrics> {
+    return this.#request('GET', '/api/v1/metrics/workers');
+  }
+
   /** `POST /api/v1/backtests/start`: started on a worker, or queued until one is free (429 QUEUE_FULL when the queue is full). */
-  startBacktest(request: BacktestStartRequest): Promise<SubmitResponse> {
+  startBacktest(request: BacktestStartBody): Promise<SubmitResponse> {
     return this.#request('POST', '/api/v1/backtests/start', request, this.#startTimeoutMs);
   }
 
@@ -203,11 +178,8 @@ export class BackendClient {
 
   /** `DELETE /api/v1/operations/{id}/cancel`. */
   cancelOperation(operationId: string, reason?: string): Promise<CancelResponse> {
-    return this.#request(
-      'DELETE',
-      `/api/v1/operations/${encodeURIComponent(operationId)}/cancel`,
-      reason === undefined ? {} : { reason },
-    );
+    const body: CancelRequest = reason === undefined ? {} : { reason };
+    return this.#request('DELETE', `/api/v1/operations/${encodeURIComponent(operationId)}/cancel`, body);
   }
 
   async #request<T>(method: string, path: string, body?: unknown, timeoutMs = this.#timeoutMs): Promise<T> {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadClientConfig, readTokenFile } from '../config/env.js';
+import { readEnv } from '../config/env-schema.js';
 import { BackendClient } from './backend-client.js';
 import type { CliIo } from './cli-io.js';
 import { CliError, EXIT_USAGE } from './cli-error.js';
@@ -66,12 +67,12 @@ export class CommandContext {
 
   /** `--data-dir`, else KTRDR_DATA_DIR, else `./data`. */
   dataDir(option: string | undefined): string {
-    return resolve(option ?? nonEmpty(this.io.env['KTRDR_DATA_DIR']) ?? 'data');
+    return option !== undefined ? resolve(option) : readEnv(this.io.env, 'KTRDR_DATA_DIR');
   }
 
   /** `--strategies-dir`, else KTRDR_STRATEGIES_DIR, else `./strategies`. */
   strategiesDir(option: string | undefined): string {
-    return resolve(option ?? nonEmpty(this.io.env['KTRDR_STRATEGIES_DIR']) ?? 'strategies');
+    return option !== undefined ? resolve(option) : readEnv(this.io.env, 'KTRDR_STRATEGIES_DIR');
   }
 
   /**
@@ -91,7 +92,7 @@ export class CommandContext {
 
   /** `--models-dir`, else KTRDR_MODELS_DIR, else `./models`. */
   modelsDir(option: string | undefined): string {
-    return resolve(option ?? nonEmpty(this.io.env['KTRDR_MODELS_DIR']) ?? 'models');
+    return option !== undefined ? resolve(option) : readEnv(this.io.env, 'KTRDR_MODELS_DIR');
   }
 
   /** Writes text to stdout (a newline is added when missing). */
@@ -108,8 +109,4 @@ export class CommandContext {
   note(text: string): void {
     this.io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

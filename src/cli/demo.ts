@@ -4,37 +4,27 @@
  * Ctrl+C (`--exit` stops right after, for scripts).
  */
 import { pathToFileURL } from 'node:url';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { BacktestResultSummary, TrainingResultSummary, type Operation } from '../contracts/index.js';
+import { BackendClient } from './backend-client.js';
+import { processCliIo } from './cli-io.js';
+import { followOperation } from './follow.js';
 import { startLocalCluster, type LocalCluster } from './local-cluster.js';
 
-interface Op {
-  operation_id: string;
-  status: string;
-  error_message: string | null;
-  progress: { percentage: number; current_step: string | null };
-  result_summary: Record<string, any> | null;
+/** Follows an operation to its end with the CLI's progress line; the demo's own SIGINT handler stops the cluster. */
+async function follow(client: BackendClient, operationId: string): Promise<Operation> {
+  const outcome = await followOperation(client, operationId, { io: { ...processCliIo(), onInterrupt: undefined } });
+  return outcome.operation;
 }
 
-async function call<T>(base: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const json = (await res.json()) as T & { detail?: string; error?: string };
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}: ${json.detail ?? json.error ?? JSON.stringify(json)}`);
-  return json;
-}
-
-async function follow(base: string, id: string, out: NodeJS.WritableStream): Promise<Op> {
-  let last = '';
-  for (;;) {
-    const { data } = await call<{ data: Op }>(base, `/api/v1/operations/${id}`);
-    const line = `  [${data.progress.percentage.toFixed(0).padStart(3)}%] ${data.progress.current_step ?? data.status}`;
-    if (line !== last) out.write(`${line}\n`);
-    last = line;
-    if (['completed', 'failed', 'cancelled'].includes(data.status)) return data;
-    await new Promise((r) => setTimeout(r, 500));
+/** The operation's result summary, checked against its contract. */
+function summaryOf<S extends TSchema>(schema: S, op: Operation): Static<S> {
+  if (!Value.Check(schema, op.result_summary)) {
+    const [e] = Value.Errors(schema, op.result_summary);
+    throw new Error(`${op.operation_id}: result_summary does not match the contract (${e?.instancePath ?? ''} ${e?.message ?? ''})`);
   }
+  return op.result_summary as Static<S>;
 }
 
 const pct = (x: unknown) => (typeof x === 'number' ? `${(x * 100).toFixed(2)} %` : '-');
@@ -46,6 +36,7 @@ export async function runDemo(opts: { exit: boolean; port: number }): Promise<vo
   out.write('Starting a local cluster (backend + 2 backtesting workers + 1 training worker)…\n');
   const cluster: LocalCluster = await startLocalCluster({ backtestWorkers: 2, trainingWorkers: 1, port: opts.port });
   const base = cluster.apiUrl;
+  const client = new BackendClient({ baseUrl: base });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -59,32 +50,24 @@ export async function runDemo(opts: { exit: boolean; port: number }): Promise<vo
     for (const p of cluster.processes) out.write(`  ${p.name.padEnd(14)} ${p.url}  (log ${p.logFile})\n`);
     const strategy = 'rsi_macd_1h';
     out.write(`\nTraining ${strategy} on EURUSD 1h, 2019-01-01 → 2023-12-31 (synthetic sample data)…\n`);
-    const train = await call<{ operation_id: string; worker_id: string }>(base, '/api/v1/training/start', {
-      strategy_name: strategy,
-      start_date: '2019-01-01',
-      end_date: '2023-12-31',
-    });
-    out.write(`  ${train.operation_id} on ${train.worker_id}\n`);
-    const trained = await follow(base, train.operation_id, out);
+    const train = await client.startTraining({ strategy_name: strategy, start_date: '2019-01-01', end_date: '2023-12-31' });
+    out.write(`  ${train.operation_id} on ${train.worker_id ?? '(queued)'}\n`);
+    const trained = await follow(client, train.operation_id);
     if (trained.status !== 'completed') throw new Error(`training ${trained.status}: ${trained.error_message}`);
-    const t = trained.result_summary ?? {};
+    const t = summaryOf(TrainingResultSummary, trained);
     out.write(
-      `  model ${t['model_path']} (backend ${t['backend']}, ${t['epochs_trained']} epochs): ` +
-        `test accuracy ${pct(t['test_accuracy'])} vs ${pct(t['train_majority_accuracy'])} for always ${String(t['train_majority_class'] ?? '?')} (the training majority); ` +
-        `balanced accuracy ${pct(t['test_balanced_accuracy'])} (chance 33.33 %), kappa ${num(t['test_cohen_kappa'])}\n`,
+      `  model ${t.model_path} (backend ${t.backend}, ${t.epochs_trained} epochs): ` +
+        `test accuracy ${pct(t.test_accuracy)} vs ${pct(t.train_majority_accuracy)} for always ${t.train_majority_class ?? '?'} (the training majority); ` +
+        `balanced accuracy ${pct(t.test_balanced_accuracy)} (chance 33.33 %), kappa ${num(t.test_cohen_kappa)}\n`,
     );
 
     out.write(`\nBacktesting ${strategy} with that model on 2024-01-01 → 2024-12-31…\n`);
-    const bt = await call<{ operation_id: string; worker_id: string }>(base, '/api/v1/backtests/start', {
-      strategy_name: strategy,
-      model_path: t['model_path'],
-      start_date: '2024-01-01',
-      end_date: '2024-12-31',
-    });
-    out.write(`  ${bt.operation_id} on ${bt.worker_id}\n`);
-    const done = await follow(base, bt.operation_id, out);
+    const bt = await client.startBacktest({ strategy_name: strategy, model_path: t.model_path, start_date: '2024-01-01', end_date: '2024-12-31' });
+    out.write(`  ${bt.operation_id} on ${bt.worker_id ?? '(queued)'}\n`);
+    const done = await follow(client, bt.operation_id);
     if (done.status !== 'completed') throw new Error(`backtest ${done.status}: ${done.error_message}`);
-    const m = (done.result_summary?.['metrics'] ?? {}) as Record<string, unknown>;
+    const summary = summaryOf(BacktestResultSummary, done);
+    const m = summary.metrics;
     const rows: [string, string][] = [
       ['total return', pct(m['total_return_pct'])],
       ['annualized return', pct(m['annualized_return'])],
@@ -95,7 +78,7 @@ export async function runDemo(opts: { exit: boolean; port: number }): Promise<vo
       ['win rate', pct(m['win_rate'])],
       ['profit factor', num(m['profit_factor'])],
       ['total fees', num(m['total_fees'])],
-      ['buy & hold', pct((done.result_summary?.['benchmarks'] as { buy_and_hold?: { total_return_pct?: unknown } } | undefined)?.buy_and_hold?.total_return_pct)],
+      ['buy & hold', pct(summary.benchmarks?.buy_and_hold?.['total_return_pct'])],
     ];
     out.write('\nBacktest metrics (long-only; buy & hold with the same size and costs)\n');
     for (const [k, v] of rows) out.write(`  ${k.padEnd(20)} ${v.padStart(12)}\n`);

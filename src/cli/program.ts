@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { VERSION } from '../bin/version.js';
+import { renderEnvHelp } from '../config/env-docs.js';
 import { processCliIo, type CliIo } from './cli-io.js';
 import { CommandContext } from './command-context.js';
 import { registerBacktestCommands } from './commands/backtest-commands.js';
@@ -13,13 +14,7 @@ import { registerStrategiesCommands } from './commands/strategies-commands.js';
 import { registerTrainingCommands } from './commands/training-commands.js';
 import { registerWorkersCommands } from './commands/workers-commands.js';
 
-const ENV_HELP = `
-Environment:
-  KTRDR_API_URL         backend URL (default http://localhost:8000; --url overrides)
-  KTRDR_API_TOKEN       bearer token sent to the backend (or KTRDR_API_TOKEN_FILE / --token-file)
-  KTRDR_DATA_DIR        data directory of the data commands (default ./data)
-  KTRDR_STRATEGIES_DIR  strategies directory of the strategies commands (default ./strategies)
-  KTRDR_MODELS_DIR      models directory of models list|show (default ./models)
+const ENV_HELP = `${renderEnvHelp('cli')}
 
 Exit status: 0 ok, 1 failure (including a followed operation that failed or was cancelled),
 2 usage error, 130 when Ctrl+C stopped --follow and the operation keeps running.

@@ -1,91 +1,26 @@
 /**
- * The only place that reads `process.env` and `config/workers.{KTRDR_ENV}.yaml`.
+ * The only place that reads `process.env` and `config/workers.{KTRDR_ENV}.yaml`. Each variable is
+ * declared once in env-schema.ts (type, default, who reads it, meaning); the loaders here parse
+ * them with `readEnv` and assemble the typed configs.
  * Composition roots (src/bin) call these loaders and turn the result into component options.
  * Precedence: explicit overrides (CLI flags) > environment variables > YAML file > defaults.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError, ENV_SPEC, rawEnv, readEnv, type Env, type LogLevel, type NumericEnvName } from './env-schema.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
-
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-function str(env: Env, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v.trim() === '' ? undefined : v.trim();
-}
-
-function num(env: Env, name: string, fallback: number, opts: { min?: number; integer?: boolean } = {}): number {
-  const raw = str(env, name);
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min)) {
-    const what = opts.integer ? 'an integer' : 'a number';
-    throw new ConfigError(`${name}=${raw}: must be ${what}${opts.min !== undefined ? ` >= ${opts.min}` : ''}`);
-  }
-  return n;
-}
-
-function bool(env: Env, name: string): boolean | undefined {
-  const raw = str(env, name)?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name}=${raw}: must be true or false`);
-}
-
-function logLevel(env: Env): LogLevel {
-  const raw = (str(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new ConfigError(`LOG_LEVEL=${raw}: must be one of ${LOG_LEVELS.join(', ')}`);
-  }
-  return raw as LogLevel;
-}
-
-function url(env: Env, name: string): string | undefined {
-  const raw = str(env, name);
-  if (raw === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name}=${raw}: not a URL (expected e.g. http://localhost:8000)`);
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ConfigError(`${name}=${raw}: must be an http:// or https:// URL`);
-  }
-  return raw.replace(/\/+$/, '');
-}
-
-/** KTRDR_DATABASE_URL: a postgres:// URL (PostgreSQL operations store), or unset (SQLite at KTRDR_DB_PATH). */
-function databaseUrl(env: Env): string | undefined {
-  const raw = str(env, 'KTRDR_DATABASE_URL');
-  if (raw === undefined) return undefined;
-  if (!/^postgres(ql)?:\/\/[^/]/i.test(raw)) {
-    throw new ConfigError('KTRDR_DATABASE_URL: must be a postgres:// URL (e.g. postgres://ktrdr@db:5432/ktrdr); leave it unset for SQLite at KTRDR_DB_PATH');
-  }
-  return raw;
-}
+export { ConfigError, type Env, type LogLevel } from './env-schema.js';
 
 /** The placeholder the deployment examples ship with; refused so that nobody runs with it. */
 export const TOKEN_PLACEHOLDER = 'change-me';
 
 /** KTRDR_API_TOKEN, else the first line of the file KTRDR_API_TOKEN_FILE names (docker/systemd secrets). */
 function apiToken(env: Env): string | undefined {
-  let token = str(env, 'KTRDR_API_TOKEN');
-  const file = str(env, 'KTRDR_API_TOKEN_FILE');
+  let token = readEnv(env, 'KTRDR_API_TOKEN');
+  const file = readEnv(env, 'KTRDR_API_TOKEN_FILE');
   if (token === undefined && file !== undefined) {
     try {
       token = readFileSync(file, 'utf8').split('\n')[0]!.trim() || undefined;
@@ -124,7 +59,7 @@ export function insecureWarning(c: { host: string; port: number; apiToken: strin
   return `INSECURE: listening on ${c.host}:${c.port} without KTRDR_API_TOKEN; anyone who can reach this port can register workers, start and cancel operations`;
 }
 
-/** Health-check timings; YAML keys are the env var names in lowercase. */
+/** Health-check timings (backend); YAML keys are the env var names in lowercase. */
 export interface HealthTimings {
   healthCheckIntervalMs: number;
   healthCheckTimeoutMs: number;
@@ -132,18 +67,10 @@ export interface HealthTimings {
   workerRemovalThresholdMs: number;
 }
 
-const healthKeys = {
-  HEALTH_CHECK_INTERVAL_SECONDS: 10,
-  HEALTH_CHECK_TIMEOUT_SECONDS: 5,
-  HEALTH_CHECK_FAILURE_THRESHOLD: 3,
-  WORKER_REMOVAL_THRESHOLD_SECONDS: 300,
-} as const;
-
 /** Reads `{configDir}/workers.{KTRDR_ENV}.yaml` (flat keys, env var names in lower or upper case). */
 export function loadWorkersYaml(env: Env, configDir: string): Record<string, string> {
-  const name = str(env, 'KTRDR_ENV');
+  const name = readEnv(env, 'KTRDR_ENV');
   if (name === undefined) return {};
-  if (!/^[a-z0-9_-]+$/i.test(name)) throw new ConfigError(`KTRDR_ENV=${name}: only letters, digits, - and _`);
   const file = join(configDir, `workers.${name}.yaml`);
   if (!existsSync(file)) throw new ConfigError(`KTRDR_ENV=${name}: config file ${file} not found`);
   let doc: unknown;
@@ -158,7 +85,8 @@ export function loadWorkersYaml(env: Env, configDir: string): Record<string, str
   const flatten = (obj: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(obj)) {
       if (v !== null && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>);
-      else out[k.toUpperCase()] = String(v);
+      else if (k.toUpperCase() in ENV_SPEC) out[k.toUpperCase()] = String(v);
+      else throw new ConfigError(`${file}: ${k} is not a ktrdr setting (the keys are environment variable names, e.g. health_check_interval_seconds)`);
     }
   };
   flatten(doc as Record<string, unknown>);
@@ -166,10 +94,9 @@ export function loadWorkersYaml(env: Env, configDir: string): Record<string, str
 }
 
 function withYaml(env: Env): Env {
-  const configDir = resolve(str(env, 'KTRDR_CONFIG_DIR') ?? 'config');
-  const fromYaml = loadWorkersYaml(env, configDir);
+  const fromYaml = loadWorkersYaml(env, readEnv(env, 'KTRDR_CONFIG_DIR'));
   const merged: Record<string, string | undefined> = { ...fromYaml };
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') merged[k] = v;
+  for (const [k, v] of Object.entries(env)) if (rawEnv(env, k) !== undefined) merged[k] = v;
   return merged;
 }
 
@@ -200,44 +127,35 @@ export interface BackendConfig extends HealthTimings {
   s3Region: string;
 }
 
-function modelStoreUrl(env: Env): string | undefined {
-  const raw = str(env, 'KTRDR_MODEL_STORE');
-  if (raw === undefined) return undefined;
-  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(raw)) {
-    throw new ConfigError(`KTRDR_MODEL_STORE=${raw}: expected s3://bucket or s3://bucket/prefix`);
-  }
-  return raw;
-}
-
 export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<BackendConfig> = {}): BackendConfig {
   const env = withYaml(rawEnv);
-  const dataDir = resolve(str(env, 'KTRDR_DATA_DIR') ?? 'data');
   const token = apiToken(env);
+  const seconds = (name: NumericEnvName): number => readEnv(env, name) * 1000;
   const config: BackendConfig = {
     // Without a token, only this machine may talk to the backend unless told otherwise.
-    host: str(env, 'KTRDR_API_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
-    port: num(env, 'KTRDR_API_PORT', 8000, { min: 0, integer: true }),
-    dbPath: resolve(str(env, 'KTRDR_DB_PATH') ?? join('data', 'ktrdr.db')),
-    databaseUrl: databaseUrl(env),
-    dataDir,
-    modelsDir: resolve(str(env, 'KTRDR_MODELS_DIR') ?? 'models'),
-    strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),
-    logLevel: logLevel(env),
+    host: readEnv(env, 'KTRDR_API_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
+    port: readEnv(env, 'KTRDR_API_PORT'),
+    dbPath: readEnv(env, 'KTRDR_DB_PATH'),
+    databaseUrl: readEnv(env, 'KTRDR_DATABASE_URL'),
+    dataDir: readEnv(env, 'KTRDR_DATA_DIR'),
+    modelsDir: readEnv(env, 'KTRDR_MODELS_DIR'),
+    strategiesDir: readEnv(env, 'KTRDR_STRATEGIES_DIR'),
+    logLevel: readEnv(env, 'LOG_LEVEL'),
     apiToken: token,
-    insecure: bool(env, 'KTRDR_INSECURE') ?? false,
-    healthCheckIntervalMs: num(env, 'HEALTH_CHECK_INTERVAL_SECONDS', healthKeys.HEALTH_CHECK_INTERVAL_SECONDS, { min: 0.01 }) * 1000,
-    healthCheckTimeoutMs: num(env, 'HEALTH_CHECK_TIMEOUT_SECONDS', healthKeys.HEALTH_CHECK_TIMEOUT_SECONDS, { min: 0.01 }) * 1000,
-    healthCheckFailureThreshold: num(env, 'HEALTH_CHECK_FAILURE_THRESHOLD', healthKeys.HEALTH_CHECK_FAILURE_THRESHOLD, { min: 1, integer: true }),
-    workerRemovalThresholdMs: num(env, 'WORKER_REMOVAL_THRESHOLD_SECONDS', healthKeys.WORKER_REMOVAL_THRESHOLD_SECONDS, { min: 0 }) * 1000,
-    operationsCacheTtlMs: num(env, 'OPERATIONS_CACHE_TTL', 1, { min: 0 }) * 1000,
-    orphanTimeoutMs: num(env, 'ORPHAN_TIMEOUT_SECONDS', 60, { min: 0 }) * 1000,
-    workerRequestTimeoutMs: num(env, 'WORKER_REQUEST_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
-    workerStartTimeoutMs: num(env, 'WORKER_START_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
-    maxDispatchAttempts: num(env, 'DISPATCH_MAX_ATTEMPTS', 3, { min: 1, integer: true }),
-    maxQueued: num(env, 'KTRDR_MAX_QUEUED', 10_000, { min: 0, integer: true }),
-    modelStore: modelStoreUrl(env),
-    s3Endpoint: url(env, 'KTRDR_S3_ENDPOINT'),
-    s3Region: str(env, 'AWS_REGION') ?? 'us-east-1',
+    insecure: readEnv(env, 'KTRDR_INSECURE'),
+    healthCheckIntervalMs: seconds('HEALTH_CHECK_INTERVAL_SECONDS'),
+    healthCheckTimeoutMs: seconds('HEALTH_CHECK_TIMEOUT_SECONDS'),
+    healthCheckFailureThreshold: readEnv(env, 'HEALTH_CHECK_FAILURE_THRESHOLD'),
+    workerRemovalThresholdMs: seconds('WORKER_REMOVAL_THRESHOLD_SECONDS'),
+    operationsCacheTtlMs: seconds('OPERATIONS_CACHE_TTL'),
+    orphanTimeoutMs: seconds('ORPHAN_TIMEOUT_SECONDS'),
+    workerRequestTimeoutMs: seconds('WORKER_REQUEST_TIMEOUT_SECONDS'),
+    workerStartTimeoutMs: seconds('WORKER_START_TIMEOUT_SECONDS'),
+    maxDispatchAttempts: readEnv(env, 'DISPATCH_MAX_ATTEMPTS'),
+    maxQueued: readEnv(env, 'KTRDR_MAX_QUEUED'),
+    modelStore: readEnv(env, 'KTRDR_MODEL_STORE'),
+    s3Endpoint: readEnv(env, 'KTRDR_S3_ENDPOINT'),
+    s3Region: readEnv(env, 'AWS_REGION'),
   };
   const merged = { ...config, ...stripUndefined(overrides) };
   checkBind('backend', 'KTRDR_API_HOST or --host', merged);
@@ -274,45 +192,59 @@ export function loadWorkerConfig(
   overrides: Partial<WorkerConfig> = {},
 ): WorkerConfig {
   const env = withYaml(rawEnv);
-  const apiUrl = overrides.apiUrl ?? url(env, 'KTRDR_API_URL');
+  const apiUrl = overrides.apiUrl ?? readEnv(env, 'KTRDR_API_URL');
   if (apiUrl === undefined) {
     throw new ConfigError(
       'KTRDR_API_URL is not set: a worker must know where the backend is (e.g. KTRDR_API_URL=http://localhost:8000)',
     );
   }
-  const port = overrides.port ?? num(env, 'WORKER_PORT', DEFAULT_WORKER_PORTS[workerType] ?? 5005, { min: 0, integer: true });
-  const cores = str(env, 'WORKER_CORES') === undefined ? undefined : num(env, 'WORKER_CORES', 0, { min: 1, integer: true });
-  const memoryGb = str(env, 'WORKER_MEMORY_GB') === undefined ? undefined : num(env, 'WORKER_MEMORY_GB', 0, { min: 0 });
+  const port = overrides.port ?? readEnv(env, 'WORKER_PORT') ?? DEFAULT_WORKER_PORTS[workerType] ?? 5005;
   const token = apiToken(env);
+  const seconds = (name: NumericEnvName): number => readEnv(env, name) * 1000;
   const config: WorkerConfig = {
     workerType,
     apiUrl,
     // Two hosts can share a hostname (cloned VMs, pods): a random suffix keeps default ids apart.
-    workerId: str(env, 'WORKER_ID') ?? `${workerType}-${hostname()}-${port}-${randomBytes(3).toString('hex')}`,
-    host: str(env, 'WORKER_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
+    workerId: readEnv(env, 'WORKER_ID') ?? `${workerType}-${hostname()}-${port}-${randomBytes(3).toString('hex')}`,
+    host: readEnv(env, 'WORKER_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
     port,
-    endpointUrl: url(env, 'WORKER_ENDPOINT_URL'),
-    cores,
-    memoryGb,
-    gpu: bool(env, 'WORKER_GPU'),
-    logLevel: logLevel(env),
+    endpointUrl: readEnv(env, 'WORKER_ENDPOINT_URL'),
+    cores: readEnv(env, 'WORKER_CORES'),
+    memoryGb: readEnv(env, 'WORKER_MEMORY_GB'),
+    gpu: readEnv(env, 'WORKER_GPU'),
+    logLevel: readEnv(env, 'LOG_LEVEL'),
     apiToken: token,
-    insecure: bool(env, 'KTRDR_INSECURE') ?? false,
-    drainMs: num(env, 'WORKER_DRAIN_SECONDS', 25, { min: 0 }) * 1000,
-    registrationCheckIntervalMs: num(env, 'WORKER_REGISTRATION_CHECK_SECONDS', 5, { min: 0.01 }) * 1000,
-    healthSilenceMs: num(env, 'WORKER_HEALTH_SILENCE_SECONDS', 30, { min: 0.01 }) * 1000,
-    dataDir: resolve(str(env, 'KTRDR_DATA_DIR') ?? 'data'),
-    modelsDir: resolve(str(env, 'KTRDR_MODELS_DIR') ?? 'models'),
-    strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),
+    insecure: readEnv(env, 'KTRDR_INSECURE'),
+    drainMs: seconds('WORKER_DRAIN_SECONDS'),
+    registrationCheckIntervalMs: seconds('WORKER_REGISTRATION_CHECK_SECONDS'),
+    healthSilenceMs: seconds('WORKER_HEALTH_SILENCE_SECONDS'),
+    dataDir: readEnv(env, 'KTRDR_DATA_DIR'),
+    modelsDir: readEnv(env, 'KTRDR_MODELS_DIR'),
+    strategiesDir: readEnv(env, 'KTRDR_STRATEGIES_DIR'),
   };
   const merged = { ...config, ...stripUndefined(overrides) };
   checkBind(`${workerType} worker`, 'WORKER_HOST', merged);
   return merged;
 }
 
-/** Where the CLI finds the backend. */
-export function loadClientConfig(rawEnv: Env = process.env): { apiUrl: string; apiToken: string | undefined } {
-  return { apiUrl: url(rawEnv, 'KTRDR_API_URL') ?? 'http://localhost:8000', apiToken: apiToken(rawEnv) };
+/** What the CLI reads: where the backend is, its token, and the local directories of the offline commands. */
+export interface ClientConfig {
+  apiUrl: string;
+  apiToken: string | undefined;
+  dataDir: string;
+  modelsDir: string;
+  strategiesDir: string;
+}
+
+/** The CLI's settings (no YAML file: that is for servers). Flags are applied by the CLI on top. */
+export function loadClientConfig(rawEnv: Env = process.env): ClientConfig {
+  return {
+    apiUrl: readEnv(rawEnv, 'KTRDR_API_URL') ?? 'http://localhost:8000',
+    apiToken: apiToken(rawEnv),
+    dataDir: readEnv(rawEnv, 'KTRDR_DATA_DIR'),
+    modelsDir: readEnv(rawEnv, 'KTRDR_MODELS_DIR'),
+    strategiesDir: readEnv(rawEnv, 'KTRDR_STRATEGIES_DIR'),
+  };
 }
 
 /** The token in a `--token-file` (its first line, trimmed). */

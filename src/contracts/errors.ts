@@ -3,7 +3,6 @@ export type ErrorCode =
   | 'WORKER_NOT_FOUND'
   | 'OPERATION_NOT_FOUND'
   | 'INVALID_REQUEST'
-  | 'WORKER_UNREACHABLE'
   | 'OPERATION_NOT_CANCELLABLE'
   | 'RESULTS_NOT_AVAILABLE'
   | 'WORKER_CONFLICT'
@@ -49,13 +48,6 @@ export class InvalidRequestError extends DomainError {
   }
   static field(path: string, message: string): InvalidRequestError {
     return new InvalidRequestError([{ path, message }]);
-  }
-}
-
-export class WorkerUnreachableError extends DomainError {
-  readonly code = 'WORKER_UNREACHABLE';
-  constructor(readonly workerId: string, message: string, options?: ErrorOptions) {
-    super(`Worker '${workerId}' unreachable: ${message}`, options);
   }
 }
 

@@ -16,5 +16,3 @@ export function newOperationId(operationType: string, now: Date = new Date()): s
 export function newWorkerOperationId(domain: string): string {
   return `worker_${domain}_${randomBytes(6).toString('hex')}`;
 }
-
-export const OPERATION_ID_PATTERN = /^op_[a-z_]+_\d{8}_\d{6}_[0-9a-f]{8}$/;

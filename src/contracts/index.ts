@@ -6,3 +6,6 @@ export * from './ids.js';
 export * from './bounded-json.js';
 export * from './errors.js';
 export * from './sweep.js';
+export * from './patterns.js';
+export * from './start-requests.js';
+export * from './results.js';

@@ -15,8 +15,6 @@ export const TERMINAL_STATUSES: ReadonlySet<OperationStatus> = new Set(['complet
 export function isTerminal(status: OperationStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
-/** Statuses of operations that still need the backend's attention. */
-export const ACTIVE_STATUSES: readonly OperationStatus[] = ['queued', 'pending', 'running'];
 
 /** Progress of a running operation. `percentage` is 0–100. */
 export const Progress = Type.Object({
@@ -143,6 +141,7 @@ export const MetricsResponse = Type.Object({
 export type MetricsResponse = Static<typeof MetricsResponse>;
 
 export const CancelRequest = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) });
+export type CancelRequest = Static<typeof CancelRequest>;
 
 export const CancelResponse = Type.Object({
   success: Type.Boolean(),

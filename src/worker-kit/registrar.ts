@@ -10,12 +10,27 @@ export interface RegistrarDeps {
   /** When the backend last probed this worker's /health (epoch ms). */
   lastHealthCheckAt(): number;
   now?: () => number;
+  /** Source of the backoff jitter, in [0, 1). @defaultValue Math.random */
+  random?: () => number;
+  /** Waits between registration attempts; resolves early when `signal` aborts. @defaultValue a timer */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The default `sleep`: a timer that an abort cuts short. */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
 }
 
 export interface RegistrarOptions {
   apiUrl: string;
   apiToken?: string | undefined;
-  /** First retry delay; doubles up to maxBackoffMs. @defaultValue 1000 */
+  /** First retry delay; doubles up to maxBackoffMs. Each wait is jittered to 50–150 % of it. @defaultValue 1000 */
   initialBackoffMs?: number;
   /** @defaultValue 30000 */
   maxBackoffMs?: number;
@@ -128,14 +143,8 @@ export class Registrar {
           'backend unreachable; retrying registration',
         );
       }
-      await new Promise<void>((resolve) => {
-        // Jitter: a hundred workers don't re-register in the same millisecond after a backend restart.
-        const t = setTimeout(resolve, delay * (0.5 + Math.random()));
-        this.#abort.signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
-      });
+      // Jitter: a hundred workers don't re-register in the same millisecond after a backend restart.
+      await (this.#deps.sleep ?? sleepUnlessAborted)(delay * (0.5 + (this.#deps.random ?? Math.random)()), this.#abort.signal);
       delay = Math.min(delay * 2, this.#opts.maxBackoffMs);
     }
   }

@@ -107,12 +107,12 @@ test('a completed op never carries a cancel message, and its timestamps come fro
 });
 
 test('a lost worker: the op says "worker unreachable" at once and is settled by the orphan timeout (monotonic)', async (t) => {
-  const { service, register, read, clock } = setup(t, { orphanTimeoutMs: 10_000 });
+  const { service, register, read, clock, registry } = setup(t, { orphanTimeoutMs: 10_000 });
   const w = register('w1');
   const { op } = service.create('backtesting', meta, {});
   const a = service.beginAttempt(op.operation_id, 'w1')!;
   service.report(op.operation_id, { attempt_id: a.attemptId, status: 'running' });
-  w.unreachableSince = clock.mono;
+  assert.equal(registry.recordProbeFailure('w1', { failureThreshold: 1, removalThresholdMs: Infinity })?.becameUnreachable, true);
   service.onWorkerUnreachable(w);
   assert.match((await read(op.operation_id)).status_detail ?? '', /^worker unreachable since 2026-01-01T00:00:00/);
   // A wall-clock step (NTP) must not settle it early.
@@ -160,7 +160,6 @@ test('health monitor: removal uses the monotonic clock; a wall-clock jump remove
       client: new HttpWorkerClient(),
       log,
       now: () => clock.wall,
-      monotonicNow: () => clock.mono,
       onRemoved: (w) => removed.push(w.workerId),
       onUnreachable: (w) => unreachable.push(w.workerId),
     },

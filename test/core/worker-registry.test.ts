@@ -56,3 +56,20 @@ test('queue order: higher priority first, FIFO within a priority; positions foll
   q.add({ operationId: 'b2', priority: 0, seq: 0, target });
   assert.deepEqual(q.entries().map((e) => e.operationId), ['b2', 'a', 'c', 'd']);
 });
+
+test('exclusivity: a reserved worker is not selected again; only its own operation (or a new registration) frees it', () => {
+  const { r, add } = registry();
+  add('only', {}, 'backtesting');
+  const w = r.select('backtesting')!;
+  r.markBusy(w.workerId, 'op-1');
+  assert.equal(r.select('backtesting'), undefined, 'one operation per worker');
+  r.markAvailable('only', 'op-2');
+  assert.equal(r.get('only')!.status, 'busy', 'the end of another operation does not free it');
+  r.markAvailable('only', 'op-1');
+  assert.equal(r.get('only')!.status, 'available');
+  r.recordHealthReport('only', { worker_status: 'draining', current_operation: null }, 0);
+  assert.equal(r.get('only')!.status, 'temporarily_unavailable', 'a draining worker takes no work');
+  r.markAvailable('only');
+  assert.equal(r.get('only')!.status, 'temporarily_unavailable', 'only a health check brings an unavailable worker back');
+  assert.equal(r.select('backtesting'), undefined);
+});

@@ -1,26 +1,24 @@
 /**
  * What the code says, for the checks on deployment files (compose, systemd, Kubernetes): the
- * environment variables src/config/env.ts reads and their defaults, and the worker's shutdown timings.
+ * environment variables ktrdr reads and their defaults (imported from the table in
+ * src/config/env-schema.ts), and the worker's shutdown timings.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ENV_SPEC, type EnvVarSpec } from '../../src/config/env-schema.js';
 import { repoRoot } from '../helpers/paths.js';
 
 export const readRepoFile = (rel: string): string => readFileSync(join(repoRoot, rel), 'utf8');
 
-const envSource = readRepoFile('src/config/env.ts');
+/** Every variable ktrdr reads: the names in src/config/env-schema.ts's table. */
+export const ENV_NAMES: ReadonlySet<string> = new Set(Object.keys(ENV_SPEC));
 
-/** Every variable env.ts reads through its str/num/bool/url helpers. */
-export const ENV_NAMES: ReadonlySet<string> = new Set(
-  [...envSource.matchAll(/\b(?:str|num|bool|url)\(\s*\w+,\s*'([A-Z][A-Z0-9_]*)'/g)].map((m) => m[1]!),
-);
-
-/** The numeric default env.ts gives `name`. */
+/** The numeric default the table gives `name`. */
 export function envDefault(name: string): number {
-  const m = new RegExp(`num\\(env, '${name}', (\\d+(?:\\.\\d+)?)`).exec(envSource);
-  assert.ok(m, `env.ts has no numeric default for ${name}`);
-  return Number(m[1]);
+  const spec: EnvVarSpec | undefined = (ENV_SPEC as Record<string, EnvVarSpec>)[name];
+  assert.ok(spec !== undefined && typeof spec.default === 'number', `env-schema.ts has no numeric default for ${name}`);
+  return spec.default;
 }
 
 /**

@@ -291,7 +291,7 @@ function checkEnvNames(objs: K8sObject[]): void {
       env.forEach((e, i) => {
         // A helper only for `$(NAME)` expansion in a later variable (POD_IP) is fine; the code never sees a meaning in it.
         const helper = env.slice(i + 1).some((later) => later.value !== undefined && references(later.value).includes(e.name));
-        assert.ok(ENV_NAMES.has(e.name) || helper, `${d.metadata.name}/${c.name}: ${e.name} is not read by src/config/env.ts`);
+        assert.ok(ENV_NAMES.has(e.name) || helper, `${d.metadata.name}/${c.name}: ${e.name} is not in src/config/env-schema.ts`);
         for (const ref of e.value !== undefined ? references(e.value) : []) {
           assert.ok(env.slice(0, i).some((earlier) => earlier.name === ref), `${d.metadata.name}/${c.name}: ${e.name} uses $(${ref}) before it is defined`);
         }
@@ -637,7 +637,7 @@ for (const [label, rel, overlay] of [
     };
     it('every object matches the Kubernetes JSON schema', () => checkSchemas(objs()));
     it('one namespace; volumes, claims and mounts resolve', () => checkNamespaceAndReferences(objs()));
-    it('every variable set is one src/config/env.ts reads (or a $(VAR) helper); the token comes from the Secret', () => checkEnvNames(objs()));
+    it('every variable set is one src/config/env-schema.ts declares (or a $(VAR) helper); the token comes from the Secret', () => checkEnvNames(objs()));
     it('pods: selectors, no service links or API token, non-root, ktrdr image', () => checkPods(objs()));
     it('each container loads its config: ports, /health probes, scrape annotations, endpoint from pod name and IP', () =>
       checkProbesPortsAndConfig(objs()));

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { SubmitResponse } from '../../contracts/index.js';
-import type { BacktestStartRequest } from '../backend-client.js';
+import type { BacktestStartBody } from '../../contracts/index.js';
 import { CliError, EXIT_USAGE } from '../cli-error.js';
 import type { CommandContext } from '../command-context.js';
 import { followAndReport } from '../follow-and-report.js';
@@ -68,13 +68,13 @@ function strategyFromModel(model: string): string | undefined {
   return m?.[1];
 }
 
-function toRequest(strategy: string | undefined, o: BacktestOptions): BacktestStartRequest {
+function toRequest(strategy: string | undefined, o: BacktestOptions): BacktestStartBody {
   const name = strategy ?? (o.model !== undefined ? strategyFromModel(o.model) : undefined);
   if (name === undefined) {
     throw new CliError('a strategy is required: --strategy NAME (or --model STRATEGY/TIMEFRAME_vN)', EXIT_USAGE);
   }
   const yaml = readLocalStrategyFile(name);
-  const request: BacktestStartRequest = {
+  const request: BacktestStartBody = {
     ...(yaml === undefined ? { strategy_name: name } : { strategy_yaml: yaml }),
     start_date: o.startDate,
     end_date: o.endDate,

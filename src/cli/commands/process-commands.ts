@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { renderEnvHelp } from '../../config/env-docs.js';
 import { parseCount, parsePort } from '../option-parsers.js';
 import { withPortInUseMessage } from '../port-in-use.js';
 
@@ -20,6 +21,7 @@ export function registerProcessCommands(program: Command): void {
     .option('--host <host>', 'interface to bind (default: $KTRDR_API_HOST, else 0.0.0.0 with a token and 127.0.0.1 without)')
     .option('--insecure', 'allow a non-loopback --host without KTRDR_API_TOKEN (trusted networks only; $KTRDR_INSECURE)')
     .addHelpText('after', '\nThe token comes from $KTRDR_API_TOKEN or the file $KTRDR_API_TOKEN_FILE (never a flag: flags show in `ps`).\n\nExample:\n  KTRDR_API_TOKEN=$(openssl rand -hex 32) ktrdr backend --host 0.0.0.0 --port 8000')
+    .addHelpText('after', () => renderEnvHelp('backend'))
     .action(async (o: { port?: number; host?: string; insecure?: boolean }) => {
       const { runBackendMain } = await import('../../bin/backend.js');
       await withPortInUseMessage('backend', '--port (or KTRDR_API_PORT)', () => runBackendMain({ port: o.port, host: o.host, insecure: o.insecure }));
@@ -33,6 +35,7 @@ export function registerProcessCommands(program: Command): void {
     .option('--host <host>', 'interface to bind (default: $WORKER_HOST, else 0.0.0.0 with a token and 127.0.0.1 without)')
     .option('--insecure', 'allow a non-loopback --host without KTRDR_API_TOKEN (trusted networks only; $KTRDR_INSECURE)')
     .addHelpText('after', '\nExamples:\n  KTRDR_API_URL=http://localhost:8000 ktrdr worker backtesting --port 5003\n  WORKER_GPU=true ktrdr worker training')
+    .addHelpText('after', () => renderEnvHelp('worker'))
     .action(async (type: string, o: { port?: number; host?: string; insecure?: boolean }) => {
       const { runWorkerMain } = await import('../../bin/worker.js');
       await withPortInUseMessage('worker', '--port (or WORKER_PORT)', () => runWorkerMain(type, { port: o.port, host: o.host, insecure: o.insecure }));

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { TrainingStartRequest } from '../backend-client.js';
+import type { TrainingStartRequest } from '../../contracts/index.js';
 import type { CommandContext } from '../command-context.js';
 import { collectList, collectSymbols, parseDate } from '../option-parsers.js';
 import { reportStart } from './backtest-commands.js';

@@ -16,8 +16,6 @@ export interface HealthMonitorDeps {
   onUnreachable?(worker: WorkerRecord): void;
   /** Called after a worker was removed for being unavailable too long. */
   onRemoved?(worker: WorkerRecord): void;
-  /** Monotonic clock for the removal timer. @defaultValue performance.now */
-  monotonicNow?: () => number;
 }
 
 export interface HealthMonitorOptions {
@@ -42,7 +40,6 @@ export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
   readonly #log: Logger;
   readonly #now: () => number;
-  readonly #mono: () => number;
   readonly #opts: Required<HealthMonitorOptions>;
   readonly #inFlight = new Map<string, Promise<void>>();
   readonly #queue: (() => void)[] = [];
@@ -55,7 +52,6 @@ export class HealthMonitor {
     this.#deps = deps;
     this.#log = deps.log.child({ component: 'health-monitor' });
     this.#now = deps.now ?? Date.now;
-    this.#mono = deps.monotonicNow ?? (() => performance.now());
     this.#opts = {
       intervalMs: 10_000,
       timeoutMs: 5_000,
@@ -128,29 +124,8 @@ export class HealthMonitor {
   }
 
   async #applyHealthy(worker: WorkerRecord, report: WorkerHealthReport, probeStartedAt: number): Promise<void> {
-    const now = this.#now();
-    const wasUnavailable = worker.status === 'temporarily_unavailable';
-    worker.lastHealthCheck = now;
-    worker.lastHealthyAt = now;
-    worker.healthCheckFailures = 0;
-    worker.unavailableSince = null;
-    worker.unreachableSince = null;
-    if (report.worker_status === 'draining') {
-      worker.status = 'temporarily_unavailable';
-      worker.unavailableSince = this.#mono();
-      worker.currentOperationId = report.current_operation;
-      worker.metadata = { ...worker.metadata, draining: true };
-    } else if (report.worker_status === 'busy') {
-      worker.status = 'busy';
-      worker.currentOperationId = report.current_operation;
-    } else if (worker.lastAssignedAt <= probeStartedAt) {
-      // An idle answer to a probe sent before the latest dispatch says nothing about that dispatch.
-      worker.status = 'available';
-      worker.currentOperationId = null;
-    }
-    if (wasUnavailable && report.worker_status !== 'draining') {
-      this.#log.info({ workerId: worker.workerId }, 'worker healthy again');
-    }
+    const applied = this.#deps.registry.recordHealthReport(worker.workerId, report, probeStartedAt);
+    if (applied?.recovered) this.#log.info({ workerId: worker.workerId }, 'worker healthy again');
     try {
       await this.#deps.onReport?.(worker, report);
     } catch (err) {
@@ -159,24 +134,16 @@ export class HealthMonitor {
   }
 
   #applyFailure(worker: WorkerRecord, reason: string): void {
-    worker.lastHealthCheck = this.#now();
-    const now = this.#mono();
-    worker.healthCheckFailures++;
-    this.#log.debug({ workerId: worker.workerId, failures: worker.healthCheckFailures, reason }, 'health check failed');
-    if (worker.unreachableSince === null && worker.healthCheckFailures >= this.#opts.failureThreshold) {
-      if (worker.status !== 'temporarily_unavailable') worker.unavailableSince = now;
-      worker.status = 'temporarily_unavailable';
-      worker.unreachableSince = now;
-      this.#log.warn({ workerId: worker.workerId, failures: worker.healthCheckFailures, reason }, 'worker temporarily unavailable');
+    const { failureThreshold, removalThresholdMs } = this.#opts;
+    const applied = this.#deps.registry.recordProbeFailure(worker.workerId, { failureThreshold, removalThresholdMs });
+    if (!applied) return;
+    this.#log.debug({ workerId: worker.workerId, failures: applied.failures, reason }, 'health check failed');
+    if (applied.becameUnreachable) {
+      this.#log.warn({ workerId: worker.workerId, failures: applied.failures, reason }, 'worker temporarily unavailable');
       this.#deps.onUnreachable?.(worker);
     }
-    if (
-      worker.status === 'temporarily_unavailable' &&
-      worker.unavailableSince !== null &&
-      now - worker.unavailableSince >= this.#opts.removalThresholdMs
-    ) {
-      this.#deps.registry.remove(worker.workerId);
-      this.#log.warn({ workerId: worker.workerId, unavailableMs: now - worker.unavailableSince }, 'worker removed');
+    if (applied.removed) {
+      this.#log.warn({ workerId: worker.workerId, unavailableMs: applied.unavailableForMs }, 'worker removed');
       this.#deps.onRemoved?.(worker);
     }
   }

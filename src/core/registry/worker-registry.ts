@@ -7,31 +7,50 @@ import type {
   WorkersHealthSummary,
 } from '../../contracts/index.js';
 
-/** The backend's view of one worker. Times are epoch ms. */
+/**
+ * The backend's view of one worker. Times are epoch ms. Read-only outside this module: every
+ * change of a worker's state goes through a WorkerRegistry method (see the transitions below).
+ */
 export interface WorkerRecord {
   readonly workerId: string;
-  workerType: string;
-  endpointUrl: string;
-  status: WorkerStatus;
-  currentOperationId: string | null;
-  capabilities: WorkerCapabilities;
-  metadata: Record<string, unknown>;
-  registeredAt: number;
-  lastHealthCheck: number | null;
-  lastHealthyAt: number | null;
-  healthCheckFailures: number;
+  readonly workerType: string;
+  readonly endpointUrl: string;
+  readonly status: WorkerStatus;
+  readonly currentOperationId: string | null;
+  readonly capabilities: WorkerCapabilities;
+  readonly metadata: Record<string, unknown>;
+  readonly registeredAt: number;
+  readonly lastHealthCheck: number | null;
+  readonly lastHealthyAt: number | null;
+  readonly healthCheckFailures: number;
   /** Monotonic ms when the worker became temporarily_unavailable; drives removal. */
-  unavailableSince: number | null;
+  readonly unavailableSince: number | null;
   /** Monotonic ms since when it fails health checks (not set while draining); drives its ops' orphan clocks. */
-  unreachableSince: number | null;
+  readonly unreachableSince: number | null;
   /** Monotonic ms until which selection skips it (a start request to it just timed out): a small circuit breaker. */
-  cooldownUntil: number;
+  readonly cooldownUntil: number;
   /** Random id of the worker process; a new one for a known id means it restarted. */
-  bootId: string | null;
+  readonly bootId: string | null;
   /** Monotonic selection stamp for least-recently-used round robin. */
-  lastSelectedSeq: number;
+  readonly lastSelectedSeq: number;
   /** When the backend last handed the worker an operation (a health probe older than this can't clear busy). */
-  lastAssignedAt: number;
+  readonly lastAssignedAt: number;
+}
+
+type MutableWorker = { -readonly [K in keyof WorkerRecord]: WorkerRecord[K] };
+
+/** What a health probe found, as the registry needs it. */
+export interface HealthReply {
+  readonly worker_status: 'idle' | 'busy' | 'draining';
+  readonly current_operation: string | null;
+}
+
+/** Limits of {@link WorkerRegistry.recordProbeFailure}. */
+export interface ProbeFailureLimits {
+  /** Consecutive failures before the worker is temporarily_unavailable. */
+  readonly failureThreshold: number;
+  /** Unavailable (monotonic ms) for at least this long → removed. */
+  readonly removalThresholdMs: number;
 }
 
 export interface SelectionCriteria {
@@ -76,9 +95,19 @@ function satisfies(capabilities: WorkerCapabilities, constraints: Record<string,
 /**
  * Who is registered and in what state. Pure in-memory bookkeeping: no timers, no HTTP.
  * Workers re-register after a backend restart, so nothing here needs to be durable.
+ *
+ * The one owner of worker status. Transitions and who triggers them:
+ * - register (a probe succeeded): → available, or busy with the operation it reports;
+ * - markBusy (dispatch, a claim, a 503 naming the op it runs): → busy;
+ * - markAvailable (the op ended, a start refused): busy → available, never out of temporarily_unavailable;
+ * - recordHealthReport (HealthMonitor): idle → available (unless a dispatch came after the probe
+ *   was sent), busy → busy, draining → temporarily_unavailable; resets the failure counters;
+ * - recordProbeFailure (HealthMonitor): → temporarily_unavailable at the failure threshold, removed
+ *   after the removal threshold (monotonic clock);
+ * - remove (removal, or replaced by a registration at the same endpoint).
  */
 export class WorkerRegistry {
-  readonly #workers = new Map<string, WorkerRecord>();
+  readonly #workers = new Map<string, MutableWorker>();
   #selectionSeq = 0;
   readonly #now: () => number;
   readonly #mono: () => number;
@@ -113,7 +142,7 @@ export class WorkerRegistry {
     }
     const existing = this.#workers.get(req.worker_id);
     const currentOperationId = req.current_operation_id ?? null;
-    const worker: WorkerRecord = {
+    const worker: MutableWorker = {
       workerId: req.worker_id,
       workerType: req.worker_type,
       endpointUrl,
@@ -184,7 +213,7 @@ export class WorkerRegistry {
     let picked: WorkerRecord | undefined;
     if (criteria.preferGpu) picked = lru(candidates.filter((w) => hasGpu(w.capabilities)));
     picked ??= lru(candidates);
-    if (picked) picked.lastSelectedSeq = ++this.#selectionSeq;
+    if (picked) (picked as MutableWorker).lastSelectedSeq = ++this.#selectionSeq;
     return picked;
   }
 
@@ -206,6 +235,59 @@ export class WorkerRegistry {
       (!criteria.requireGpu || hasGpu(w.capabilities)) &&
       (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints))
     );
+  }
+
+  /**
+   * Applies a healthy `/health` reply. `probeStartedAt` is the wall-clock ms the probe was sent:
+   * an idle answer to a probe older than the latest dispatch says nothing about that dispatch.
+   * Returns whether the worker came back from temporarily_unavailable (undefined: not registered).
+   */
+  recordHealthReport(workerId: string, report: HealthReply, probeStartedAt: number): { recovered: boolean } | undefined {
+    const worker = this.#workers.get(workerId);
+    if (!worker) return undefined;
+    const now = this.#now();
+    const wasUnavailable = worker.status === 'temporarily_unavailable';
+    worker.lastHealthCheck = now;
+    worker.lastHealthyAt = now;
+    worker.healthCheckFailures = 0;
+    worker.unavailableSince = null;
+    worker.unreachableSince = null;
+    if (report.worker_status === 'draining') {
+      worker.status = 'temporarily_unavailable';
+      worker.unavailableSince = this.#mono();
+      worker.currentOperationId = report.current_operation;
+      worker.metadata = { ...worker.metadata, draining: true };
+    } else if (report.worker_status === 'busy') {
+      worker.status = 'busy';
+      worker.currentOperationId = report.current_operation;
+    } else if (worker.lastAssignedAt <= probeStartedAt) {
+      worker.status = 'available';
+      worker.currentOperationId = null;
+    }
+    return { recovered: wasUnavailable && report.worker_status !== 'draining' };
+  }
+
+  /**
+   * Applies a failed probe: counts it, makes the worker temporarily_unavailable (and unreachable)
+   * at the threshold, and removes it once it has been unavailable for the removal threshold.
+   */
+  recordProbeFailure(workerId: string, limits: ProbeFailureLimits): { failures: number; becameUnreachable: boolean; removed: boolean; unavailableForMs: number } | undefined {
+    const worker = this.#workers.get(workerId);
+    if (!worker) return undefined;
+    worker.lastHealthCheck = this.#now();
+    const mono = this.#mono();
+    worker.healthCheckFailures++;
+    let becameUnreachable = false;
+    if (worker.unreachableSince === null && worker.healthCheckFailures >= limits.failureThreshold) {
+      if (worker.status !== 'temporarily_unavailable') worker.unavailableSince = mono;
+      worker.status = 'temporarily_unavailable';
+      worker.unreachableSince = mono;
+      becameUnreachable = true;
+    }
+    const unavailableForMs = worker.unavailableSince === null ? 0 : mono - worker.unavailableSince;
+    const removed = worker.status === 'temporarily_unavailable' && worker.unavailableSince !== null && unavailableForMs >= limits.removalThresholdMs;
+    if (removed) this.#workers.delete(workerId);
+    return { failures: worker.healthCheckFailures, becameUnreachable, removed, unavailableForMs };
   }
 
   /** Marks a worker busy with an operation (dispatch, or a health report / registration saying so). */

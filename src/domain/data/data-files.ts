@@ -1,10 +1,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { SYMBOL_PATTERN } from '../../contracts/patterns.js';
 import { DataError } from './data-error.js';
 import { isTimeframe, timeframeToMs } from './timeframe.js';
-
-/** Symbols are file-name safe: letters, digits, `.`, `_` and `-` (e.g. `EURUSD`, `BRK.B`). */
-export const SYMBOL_PATTERN = /^[A-Za-z0-9._-]+$/;
 
 /** One OHLCV file found in a data directory. */
 export interface AvailableData {

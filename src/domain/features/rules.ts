@@ -4,9 +4,6 @@ import { featureNames } from '../strategy/feature-layout.js';
 import { FeatureBuildError } from './feature-build-error.js';
 import type { FeatureMatrix } from './feature-matrix.js';
 
-/** Class order of every probability row, shared with the neural model: BUY, HOLD, SELL. */
-export const SIGNAL_CLASSES = ['BUY', 'HOLD', 'SELL'] as const;
-
 /** Feature names a rules block reads, per side, resolved from its terms. */
 export interface ResolvedRules {
   readonly buy: readonly string[];

@@ -1,13 +1,13 @@
 import { realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { MODEL_REF_PATTERN } from '../../contracts/patterns.js';
 import { ModelBundleError } from './model-bundle-error.js';
 
 /**
  * A model reference: `{strategy}/{timeframe}_v{N}`, one version folder inside KTRDR_MODELS_DIR.
  * Requests carry references, never paths, so each host resolves them in its own models dir and
- * nobody can make a worker open a file elsewhere.
+ * nobody can make a worker open a file elsewhere (MODEL_REF_PATTERN, a wire contract).
  */
-export const MODEL_REF_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]*(\\.[A-Za-z0-9_-]+)*/[0-9]+[mhdwM]_v[0-9]+$';
 const MODEL_REF = new RegExp(MODEL_REF_PATTERN);
 
 /** `{strategy}/{timeframe}_v{N}`. */

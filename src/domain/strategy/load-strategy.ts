@@ -1,12 +1,12 @@
 import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve, sep } from 'node:path';
+import { STRATEGY_NAME_PATTERN } from '../../contracts/patterns.js';
 import { parseStrategyYaml } from './parse-strategy-yaml.js';
 import type { StrategyConfig } from './strategy-config.js';
 import { StrategyNotFoundError } from './strategy-not-found-error.js';
 
 const EXTENSIONS = ['.yaml', '.yml'];
 /** A bare strategy name: no path separators and no `..`, so it cannot escape the strategies directory. */
-export const STRATEGY_NAME_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9_.-]*$';
 const STRATEGY_NAME = new RegExp(STRATEGY_NAME_PATTERN);
 
 /** A strategy name that is not a bare name (a path, `..`, odd characters). */

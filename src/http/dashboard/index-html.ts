@@ -1,4 +1,4 @@
-/** The dashboard's single HTML page (served at `/`); the views are drawn by {@link APP_JS} from the URL hash. */
+/** The dashboard's single HTML page (served at `/`); the views are drawn by assets/app.js from the URL hash. */
 export const INDEX_HTML = `<!doctype html>
 <html lang="en">
 <head>

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { WorkersMetrics } from '../../contracts/index.js';
 import type { BackendMetrics } from '../../core/monitoring/backend-metrics.js';
 import type { WorkerRegistry } from '../../core/registry/worker-registry.js';
 
@@ -15,7 +16,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (ap
   };
   app.get('/metrics', { schema: { tags: ['monitoring'], summary: 'Prometheus metrics' } }, exposition);
   app.get('/api/v1/metrics/prometheus', { schema: { tags: ['monitoring'], summary: 'Prometheus metrics' } }, exposition);
-  app.get('/api/v1/metrics/workers', { schema: { tags: ['monitoring'], summary: 'Worker counts by status and type, and each worker' } }, async () => {
+  app.get('/api/v1/metrics/workers', { schema: { tags: ['monitoring'], summary: 'Worker counts by status and type, and each worker', response: { 200: WorkersMetrics } } }, async (): Promise<WorkersMetrics> => {
     const workers = registry.list();
     const byStatus: Record<string, number> = {};
     const byType: Record<string, number> = {};

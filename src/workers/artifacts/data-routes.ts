@@ -6,7 +6,8 @@ import { Type } from 'typebox';
 import { ErrorBody } from '../../contracts/index.js';
 import { SHA256_HEADER, SHA256_PATTERN, TIMEFRAME_SEGMENT_PATTERN } from '../../contracts/artifacts.js';
 import { ArtifactConflictError, ArtifactNotFoundError } from '../../contracts/errors.js';
-import { ohlcvPath, SYMBOL_PATTERN } from '../../domain/data/data-files.js';
+import { SYMBOL_PATTERN } from '../../contracts/patterns.js';
+import { ohlcvPath } from '../../domain/data/data-files.js';
 
 export interface DataRoutesOptions {
   /** The backend's KTRDR_DATA_DIR. */

@@ -1,17 +1,45 @@
-/**
- * Client script of the dashboard (served at `/dashboard/app.js`): vanilla JS, hash routing,
- * polling of the backend API and inline SVG charts. It is kept free of backticks and `${`
- * so it can live in this raw template string.
+// @ts-check
+/*
+ * Client script of the dashboard (served as-is at `/dashboard/app.js`): vanilla JS, hash routing,
+ * polling of the backend API and inline SVG charts. No build step: it is type-checked against the
+ * DOM and the API contracts by `tsc -p tsconfig.dashboard.json` (run by the test suite), through
+ * the JSDoc types below.
  */
-export const APP_JS = String.raw`(function () {
+
+/** @typedef {import('../../../contracts/operation.js').Operation} Operation */
+/** @typedef {import('../../../contracts/operation.js').OperationSummary} OperationSummary */
+/** @typedef {import('../../../contracts/operation.js').OperationList} OperationList */
+/** @typedef {import('../../../contracts/operation.js').Progress} Progress */
+/** @typedef {import('../../../contracts/worker.js').WorkerInfo} WorkerInfo */
+/** @typedef {Error & { status?: number }} ApiError */
+/** @typedef {'continue' | 'stop' | 'stale'} PageOutcome */
+/** @typedef {(gen: number) => Promise<PageOutcome>} Page */
+/** @typedef {{ label: string, num?: boolean }} Column */
+/** @typedef {[number, number]} Point */
+/** @typedef {{ label: string, color: string, points: Point[], area?: boolean, markers?: boolean }} Series */
+/**
+ * @typedef {object} ChartOptions
+ * @property {number} [width]
+ * @property {number} [height]
+ * @property {string} [title]
+ * @property {boolean} [yZero] keep 0 inside the y range
+ * @property {boolean} [xInt] integer x ticks (epochs)
+ * @property {(v: number) => string} yFmt
+ * @property {(v: number) => string} xFmt
+ */
+
+(function () {
   'use strict';
   var TOKEN_KEY = 'ktrdr.apiToken';
   var REFRESH_MS = 1500;
-  var view = document.getElementById('view');
-  var statusLine = document.getElementById('status-line');
+  var view = /** @type {HTMLElement} */ (document.getElementById('view'));
+  var statusLine = /** @type {HTMLElement} */ (document.getElementById('status-line'));
   var generation = 0;
+  /** @type {ReturnType<typeof setTimeout> | null} */
   var timer = null;
+  /** @type {string | null} */
   var token = null;
+  /** @type {Record<string, boolean | undefined>} */
   var TERMINAL = { completed: true, failed: true, cancelled: true };
 
   // The token lives in sessionStorage (this tab only, gone when it closes), never in the URL:
@@ -24,12 +52,20 @@ export const APP_JS = String.raw`(function () {
   })();
 
   // ---------- helpers ----------
+  /** HTML-escapes any value (null and undefined print as nothing). @param {unknown} v */
   function esc(v) {
     return String(v == null ? '' : v).replace(/[&<>"']/g, function (c) {
-      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+      return /** @type {Record<string, string>} */ ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c;
     });
   }
+  /**
+   * Calls the API; throws an ApiError (with the HTTP status) on a non-2xx reply.
+   * @param {string} path under /api/v1
+   * @param {string} [method]
+   * @returns {Promise<any>} the parsed JSON body
+   */
   async function api(path, method) {
+    /** @type {Record<string, string>} */
     var headers = {};
     if (token) headers.authorization = 'Bearer ' + token;
     var res = await fetch('/api/v1' + path, { method: method || 'GET', headers: headers, cache: 'no-store' });
@@ -37,12 +73,15 @@ export const APP_JS = String.raw`(function () {
     var body = null;
     try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
     if (!res.ok) {
-      var err = new Error(res.status + ' ' + ((body && body.detail) || res.statusText));
+      var err = /** @type {ApiError} */ (new Error(res.status + ' ' + ((body && body.detail) || res.statusText)));
       err.status = res.status;
       throw err;
     }
     return body;
   }
+  /** @param {unknown} err @returns {ApiError} */
+  function asError(err) { return err instanceof Error ? err : new Error(String(err)); }
+  /** @param {unknown} v @returns {v is number} */
   function isNum(v) { return typeof v === 'number' && isFinite(v); }
   function fmtNum(v, digits) {
     if (!isNum(v)) return v == null ? '–' : esc(v);
@@ -51,9 +90,10 @@ export const APP_JS = String.raw`(function () {
   function fmtFixed(v, digits) { return isNum(v) ? v.toFixed(digits) : '–'; }
   function fmtPct(v) { return isNum(v) ? (v * 100).toFixed(2) + ' %' : '–'; }
   function signClass(v) { return isNum(v) ? (v < 0 ? 'neg' : v > 0 ? 'pos' : '') : ''; }
+  /** Epoch seconds, epoch ms or an ISO string → epoch ms. @param {unknown} t @returns {number | null} */
   function toMs(t) {
     if (isNum(t)) return t < 1e11 ? t * 1000 : t;
-    var ms = Date.parse(t);
+    var ms = Date.parse(String(t));
     return isNaN(ms) ? null : ms;
   }
   function fmtTime(t) {
@@ -61,6 +101,7 @@ export const APP_JS = String.raw`(function () {
     return ms == null ? '–' : new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
   }
   function fmtDate(ms) { return new Date(ms).toISOString().slice(0, 10); }
+  /** @param {number | null} ms */
   function fmtDuration(ms) {
     if (ms == null || !isFinite(ms) || ms < 0) return '–';
     var s = Math.round(ms / 1000);
@@ -73,10 +114,11 @@ export const APP_JS = String.raw`(function () {
     var ms = toMs(t);
     return ms == null ? '–' : fmtDuration(Date.now() - ms) + ' ago';
   }
+  /** Run time so far (or in all, once completed). @param {OperationSummary} op */
   function duration(op) {
-    if (!op.started_at) return '–';
+    var start = op.started_at ? toMs(op.started_at) : null;
     var end = op.completed_at ? toMs(op.completed_at) : Date.now();
-    return fmtDuration(end - toMs(op.started_at));
+    return start == null || end == null ? '–' : fmtDuration(end - start);
   }
   function badge(s) { return '<span class="badge status-' + esc(s) + '">' + esc(s) + '</span>'; }
   function progressBar(p, wide) {
@@ -85,6 +127,7 @@ export const APP_JS = String.raw`(function () {
       '%"></div><span>' + pct.toFixed(0) + ' %</span></div>';
   }
   function opLink(id) { return id ? '<a href="#/operations/' + encodeURIComponent(id) + '">' + esc(id) + '</a>' : '–'; }
+  /** @param {string} id @param {Column[]} head @param {string[]} rows @param {string} [empty] */
   function table(id, head, rows, empty) {
     if (!rows.length) return '<p class="muted"' + (id ? ' id="' + id + '"' : '') + '>' + esc(empty || 'Nothing yet.') + '</p>';
     return '<table' + (id ? ' id="' + id + '"' : '') + '><thead><tr>' + head.map(function (h) {
@@ -102,7 +145,7 @@ export const APP_JS = String.raw`(function () {
     for (var v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(v);
     return out;
   }
-  /** series: [{label, color, points: [[x, y]], area}] ; opts: {height, yFmt, xFmt, yZero} */
+  /** @param {string} id @param {Series[]} series @param {ChartOptions} opts */
   function lineChart(id, series, opts) {
     var W = opts.width || 960, H = opts.height || 280, L = 70, R = 16, T = 22, B = 26;
     var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -168,6 +211,7 @@ export const APP_JS = String.raw`(function () {
   }
 
   // ---------- overview ----------
+  /** @param {WorkerInfo[]} workers */
   function workersTable(workers) {
     var rows = workers.map(function (w) {
       var caps = w.capabilities || {};
@@ -184,6 +228,7 @@ export const APP_JS = String.raw`(function () {
     var p = md.parameters || {};
     return typeof p.model_version === 'string' ? p.model_version : typeof p.strategy_name === 'string' ? p.strategy_name : '–';
   }
+  /** @param {OperationSummary[]} ops */
   function operationsTable(ops) {
     var rows = ops.map(function (op) {
       var md = op.metadata || {};
@@ -194,6 +239,7 @@ export const APP_JS = String.raw`(function () {
     return table('operations', [{ label: 'Operation' }, { label: 'Status' }, { label: 'Type' }, { label: 'Strategy / model' }, { label: 'Market' }, { label: 'Progress' },
       { label: 'Worker' }, { label: 'Created (UTC)' }, { label: 'Duration', num: true }], rows, 'No operation yet.');
   }
+  /** @type {Page} */
   async function overviewPage(gen) {
     var res = await Promise.allSettled([api('/workers'), api('/operations?limit=50')]);
     if (gen !== generation) return 'stale';
@@ -397,6 +443,7 @@ export const APP_JS = String.raw`(function () {
     return summary + evaluationSection(rs) + '<section class="card"><h2>Training</h2>' + charts + '<h3>Epochs</h3><div class="scroll">' + table1 + '</div></section>';
   }
   function kvRow(k, v) { return '<tr>' + td(esc(k)) + td(v) + '</tr>'; }
+  /** @param {Operation} op @param {Record<string, any>[] | null} epochs */
   function renderOperation(op, epochs) {
     var md = op.metadata || {};
     var active = !TERMINAL[op.status];
@@ -423,14 +470,19 @@ export const APP_JS = String.raw`(function () {
     else if (rs && typeof rs === 'object') body = '<section class="card"><h2>Result</h2><pre>' + esc(JSON.stringify(rs, null, 2)) + '</pre></section>';
     return head + body;
   }
+  /** @param {string} id @param {number} gen @returns {Promise<PageOutcome>} */
   async function operationPage(id, gen) {
-    var op, epochs = null;
+    /** @type {Operation} */
+    var op;
+    /** @type {Record<string, any>[] | null} */
+    var epochs = null;
     try {
       op = (await api('/operations/' + encodeURIComponent(id))).data;
       if (op.operation_type === 'training') {
         try { epochs = (await api('/operations/' + encodeURIComponent(id) + '/metrics?cursor=0')).data.metrics; } catch (e) { epochs = []; }
       }
-    } catch (err) {
+    } catch (caught) {
+      var err = asError(caught);
       if (gen !== generation) return 'stale';
       view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
       return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
@@ -518,12 +570,14 @@ export const APP_JS = String.raw`(function () {
     out.push('</svg>');
     return '<section class="card"><h2>Sharpe ratio heat map</h2>' + out.join('') + '</section>';
   }
+  /** @param {string} id @param {number} gen @returns {Promise<PageOutcome>} */
   async function sweepPage(id, gen) {
     var v, t;
     try {
       var both = await Promise.all([api('/sweeps/' + encodeURIComponent(id)), api('/sweeps/' + encodeURIComponent(id) + '/table')]);
       v = both[0].data; t = both[1].data;
-    } catch (err) {
+    } catch (caught) {
+      var err = asError(caught);
       if (gen !== generation) return 'stale';
       view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
       return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
@@ -546,18 +600,20 @@ export const APP_JS = String.raw`(function () {
     return TERMINAL[s.status] ? 'stop' : 'continue';
   }
   view.addEventListener('click', function (ev) {
-    var th = ev.target.closest && ev.target.closest('th[data-sort]');
+    var th = ev.target instanceof Element ? ev.target.closest('th[data-sort]') : null;
     if (!th || !sweepTable) return;
-    var c = th.getAttribute('data-sort');
+    var c = th.getAttribute('data-sort') || '';
     sweepSort = { col: c, desc: sweepSort.col === c ? !sweepSort.desc : true };
-    document.getElementById('sweep-table-wrap').innerHTML = renderSweepTable(sweepTable);
+    var wrap = document.getElementById('sweep-table-wrap');
+    if (wrap) wrap.innerHTML = renderSweepTable(sweepTable);
   });
 
   // ---------- routing ----------
+  /** @param {number} gen @param {Page} page */
   async function tick(gen, page) {
     var outcome;
     try { outcome = await page(gen); statusLine.textContent = 'updated ' + new Date().toLocaleTimeString(); }
-    catch (err) { outcome = 'continue'; statusLine.textContent = 'error: ' + err.message; }
+    catch (err) { outcome = 'continue'; statusLine.textContent = 'error: ' + asError(err).message; }
     if (gen !== generation || outcome === 'stop' || outcome === 'stale') return;
     timer = setTimeout(function () { tick(gen, page); }, REFRESH_MS);
   }
@@ -565,25 +621,27 @@ export const APP_JS = String.raw`(function () {
     generation++;
     if (timer) clearTimeout(timer);
     var hash = location.hash.replace(/^#/, '') || '/';
-    var m = /^\/operations\/([^/]+)$/.exec(hash);
-    var sw = /^\/sweeps\/([^/]+)$/.exec(hash);
-    var page = sw ? function (gen) { return sweepPage(decodeURIComponent(sw[1]), gen); } : m ? function (gen) { return operationPage(decodeURIComponent(m[1]), gen); } : overviewPage;
+    var opId = (/^\/operations\/([^/]+)$/.exec(hash) || [])[1];
+    var sweepId = (/^\/sweeps\/([^/]+)$/.exec(hash) || [])[1];
+    /** @type {Page} */
+    var page = sweepId !== undefined ? function (gen) { return sweepPage(decodeURIComponent(sweepId), gen); }
+      : opId !== undefined ? function (gen) { return operationPage(decodeURIComponent(opId), gen); } : overviewPage;
     view.innerHTML = '<p class="muted">Loading…</p>';
     tick(generation, page);
   }
   view.addEventListener('click', async function (ev) {
-    var btn = ev.target.closest && ev.target.closest('#cancel-button');
-    if (!btn) return;
+    var btn = ev.target instanceof Element ? ev.target.closest('#cancel-button') : null;
+    if (!(btn instanceof HTMLButtonElement)) return;
     btn.disabled = true;
     btn.textContent = 'Cancelling…';
-    try { await api('/operations/' + encodeURIComponent(btn.getAttribute('data-operation-id')) + '/cancel', 'DELETE'); }
-    catch (err) { statusLine.textContent = 'cancel failed: ' + err.message; }
+    try { await api('/operations/' + encodeURIComponent(btn.getAttribute('data-operation-id') || '') + '/cancel', 'DELETE'); }
+    catch (err) { statusLine.textContent = 'cancel failed: ' + asError(err).message; }
     route();
   });
   view.addEventListener('submit', function (ev) {
-    if (ev.target.id !== 'token-form') return;
+    if (!(ev.target instanceof HTMLFormElement) || ev.target.id !== 'token-form') return;
     ev.preventDefault();
-    var v = document.getElementById('token-input').value.trim();
+    var v = /** @type {HTMLInputElement} */ (document.getElementById('token-input')).value.trim();
     try { sessionStorage.setItem(TOKEN_KEY, v); } catch (e) { /* storage disabled: keep it in memory */ }
     token = v || null;
     route();
@@ -591,4 +649,3 @@ export const APP_JS = String.raw`(function () {
   window.addEventListener('hashchange', route);
   route();
 })();
-`;
