@@ -9,6 +9,7 @@ import { planSweep } from '../workers/sweep/plan-sweep.js';
 import { MemoryWorkQueue, type QueueEntry } from '../core/queue/work-queue.js';
 import { OperationsService } from '../core/operations/operations-service.js';
 import { SqliteOperationStore } from '../core/operations/sqlite-operation-store.js';
+import { ResultFiles } from '../core/results/result-files.js';
 import { HealthMonitor } from '../core/registry/health-monitor.js';
 import { WorkerAdmission } from '../core/registry/worker-admission.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
@@ -135,6 +136,7 @@ export async function startBackend(
     maxQueued: config.maxQueued,
     startRoutes: routes,
     submitter,
+    resultFiles: new ResultFiles({ dir: config.resultsDir }),
     ...(sweeps ? { sweeps } : {}),
     apiToken: config.apiToken,
     version: VERSION,

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -167,6 +167,8 @@ export interface BackendConfig extends HealthTimings {
   host: string;
   port: number;
   dbPath: string;
+  /** Files of result artifacts' binary fields (equity curves). @defaultValue `results` next to the database */
+  resultsDir: string;
   dataDir: string;
   modelsDir: string;
   strategiesDir: string;
@@ -185,12 +187,14 @@ export interface BackendConfig extends HealthTimings {
 export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<BackendConfig> = {}): BackendConfig {
   const env = withYaml(rawEnv);
   const dataDir = resolve(str(env, 'KTRDR_DATA_DIR') ?? 'data');
+  const dbPath = resolve(overrides.dbPath ?? str(env, 'KTRDR_DB_PATH') ?? join('data', 'ktrdr.db'));
   const token = apiToken(env);
   const config: BackendConfig = {
     // Without a token, only this machine may talk to the backend unless told otherwise.
     host: str(env, 'KTRDR_API_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
     port: num(env, 'KTRDR_API_PORT', 8000, { min: 0, integer: true }),
-    dbPath: resolve(str(env, 'KTRDR_DB_PATH') ?? join('data', 'ktrdr.db')),
+    dbPath,
+    resultsDir: resolve(str(env, 'KTRDR_RESULTS_DIR') ?? join(dirname(dbPath), 'results')),
     dataDir,
     modelsDir: resolve(str(env, 'KTRDR_MODELS_DIR') ?? 'models'),
     strategiesDir: resolve(str(env, 'KTRDR_STRATEGIES_DIR') ?? 'strategies'),

@@ -6,3 +6,4 @@ export * from './ids.js';
 export * from './bounded-json.js';
 export * from './errors.js';
 export * from './sweep.js';
+export * from './series-frame.js';
