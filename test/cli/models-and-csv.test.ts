@@ -76,4 +76,6 @@ test('ops results ID --csv DIR writes trades.csv and equity.csv', async (t) => {
   assert.equal(trades[0], 'trade_id,side,entry_time,entry_price,exit_time,exit_price,quantity,gross_pnl,commission,net_pnl,holding_period_hours,mfe,mae,exit_reason');
   assert.equal(trades[1], '1,long,2024-01-02T00:00:00.000Z,1.1,2024-01-05T00:00:00.000Z,1.2,10,1,0.01,0.99,72,1.5,0.2,signal');
   assert.equal(readFileSync(join(out, 'equity.csv'), 'utf8'), 'time,equity,benchmark_equity\n2024-01-01T00:00:00.000Z,100,100\n2024-01-02T00:00:00.000Z,101.5,99\n');
+  const asked = b.requestsTo('GET', /\/results$/);
+  assert.equal(asked.at(-1)?.query['equity'], 'full', '--csv writes every bar: it asks for the full curve');
 });

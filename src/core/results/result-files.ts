@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBinaryBlob } from '../../contracts/index.js';
 
@@ -31,6 +32,10 @@ export interface ResultFilesOptions {
  * worker sent and writes the bytes as they are, without parsing them, and the store keeps only a
  * {@link StoredBlobRef}. A write is atomic (temp file, fsync, rename), and every write gets a name
  * of its own, so a late duplicate report never replaces the bytes an accepted one points to.
+ *
+ * Writes are synchronous on purpose (tens of ms for a 1M-bar curve): the report route applies the
+ * report right after them, with no await in between, so a poll of the worker that sees the op ended
+ * (the backend's fallback path, which fetches the whole artifact again) cannot settle the op first.
  */
 export class ResultFiles {
   readonly #dir: string;
@@ -49,12 +54,12 @@ export class ResultFiles {
    * {@link StoredBlobRef}s in their place, and the files written (to discard them if the report
    * is refused). Any other artifact is returned as it is.
    */
-  async storeBlobs(operationId: string, artifact: unknown): Promise<{ artifact: unknown; files: string[] }> {
+  storeBlobs(operationId: string, artifact: unknown): { artifact: unknown; files: string[] } {
     if (typeof artifact !== 'object' || artifact === null || Array.isArray(artifact)) return { artifact, files: [] };
     const entries = Object.entries(artifact as Record<string, unknown>);
     if (!entries.some(([, v]) => isBinaryBlob(v))) return { artifact, files: [] };
     const dir = this.operationDir(operationId);
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const files: string[] = [];
     const out: Record<string, unknown> = {};
     const tag = randomBytes(6).toString('hex');
@@ -66,12 +71,12 @@ export class ResultFiles {
         }
         const bytes = Buffer.from(value.data, 'base64');
         const name = `${tag}-${files.length}.bin`;
-        await writeAtomic(join(dir, name), bytes);
+        writeAtomic(join(dir, name), bytes);
         files.push(name);
         out[key] = { $file: name, media_type: value.media_type, bytes: bytes.byteLength } satisfies StoredBlobRef;
       }
     } catch (err) {
-      await this.discard(operationId, files);
+      for (const f of files) unlinkSync(join(dir, f));
       throw err;
     }
     return { artifact: out, files };
@@ -98,17 +103,21 @@ export class ResultFiles {
   }
 }
 
-async function writeAtomic(path: string, bytes: Uint8Array): Promise<void> {
+function writeAtomic(path: string, bytes: Uint8Array): void {
   const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  const fh = await open(tmp, 'w');
+  const fd = openSync(tmp, 'w');
   try {
-    await fh.writeFile(bytes);
-    await fh.sync();
+    for (let off = 0; off < bytes.byteLength; ) off += writeSync(fd, bytes, off);
+    fsyncSync(fd);
   } catch (err) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
     throw err;
   }
-  await fh.close();
-  await rename(tmp, path);
+  closeSync(fd);
+  renameSync(tmp, path);
 }

@@ -158,8 +158,9 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
       let report = req.body;
       let files: string[] = [];
       if (resultFiles && report.status === 'completed' && report.artifact !== undefined) {
-        // The bulky series go to files before the report is applied; a refused report's files go again.
-        const stored = await resultFiles.storeBlobs(id, report.artifact);
+        // The bulky series go to files before the report is applied (synchronously: nothing may
+        // settle the op in between); a refused report's files go again.
+        const stored = resultFiles.storeBlobs(id, report.artifact);
         report = { ...report, artifact: stored.artifact };
         files = stored.files;
       }
