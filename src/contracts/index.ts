@@ -7,3 +7,4 @@ export * from './bounded-json.js';
 export * from './errors.js';
 export * from './sweep.js';
 export * from './series-frame.js';
+export * from './report-frame.js';

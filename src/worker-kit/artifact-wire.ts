@@ -30,10 +30,21 @@ export function artifactToWire(artifact: unknown): unknown {
   return out;
 }
 
+/** True when an artifact has a top-level byte field. */
+export function hasBytes(artifact: unknown): boolean {
+  if (typeof artifact !== 'object' || artifact === null || Array.isArray(artifact)) return false;
+  return Object.values(artifact as Record<string, unknown>).some((v) => v instanceof Uint8Array);
+}
+
+/** The media type of an artifact's bytes: a series frame, or opaque bytes. */
+export function mediaTypeOf(bytes: Uint8Array): string {
+  return isSeriesFrame(bytes) ? SERIES_FRAME_MEDIA_TYPE : 'application/octet-stream';
+}
+
 function toBlob(bytes: Uint8Array): BinaryBlob {
   return {
     $binary: 'base64',
-    media_type: isSeriesFrame(bytes) ? SERIES_FRAME_MEDIA_TYPE : 'application/octet-stream',
+    media_type: mediaTypeOf(bytes),
     data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'),
   };
 }

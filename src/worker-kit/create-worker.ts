@@ -292,7 +292,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         error_message: op.error_message,
         result_summary: op.result_summary,
         metrics,
-        ...(artifact === undefined ? {} : { artifact: artifactToWire(artifact) }),
+        // Bytes stay bytes: the reporter sends them attached to the report, not as base64.
+        ...(artifact === undefined ? {} : { artifact }),
         accepting_work: !draining && current === null,
       })
       .then(({ answer, next }) => {

@@ -73,4 +73,13 @@ test('backtest results through backend + worker: the curve is a file on the back
   const results = join(dir.path, 'results');
   assert.deepEqual(readdirSync(results).sort(), [...ids].sort());
   for (const id of ids) assert.match(readdirSync(join(results, id)).join(','), /^[0-9a-f]{12}-0\.bin$/);
+
+  // A report frame that does not decode is a 400 naming the body, not a 500.
+  const bad = await fetch(`${backend.url}/api/v1/operations/${ids[0]}/report`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/vnd.ktrdr.report' },
+    body: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]),
+  });
+  assert.equal(bad.status, 400);
+  assert.match(await bad.text(), /body: report body is not a readable report frame: bad magic/);
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isBinaryBlob } from '../../contracts/index.js';
+import { isBinaryBlob, isInlineBytes } from '../../contracts/index.js';
 
 /**
  * What the stored result JSON holds in place of a binary field: the file (in the operation's folder
@@ -50,14 +50,15 @@ export class ResultFiles {
   }
 
   /**
-   * Writes each top-level base64 field of `artifact` to a file and returns the artifact with
+   * Writes each top-level binary field of `artifact` (base64 from a JSON report, or the bytes
+   * attached to a report frame) to a file and returns the artifact with
    * {@link StoredBlobRef}s in their place, and the files written (to discard them if the report
    * is refused). Any other artifact is returned as it is.
    */
   storeBlobs(operationId: string, artifact: unknown): { artifact: unknown; files: string[] } {
     if (typeof artifact !== 'object' || artifact === null || Array.isArray(artifact)) return { artifact, files: [] };
     const entries = Object.entries(artifact as Record<string, unknown>);
-    if (!entries.some(([, v]) => isBinaryBlob(v))) return { artifact, files: [] };
+    if (!entries.some(([, v]) => isBinaryBlob(v) || isInlineBytes(v))) return { artifact, files: [] };
     const dir = this.operationDir(operationId);
     mkdirSync(dir, { recursive: true });
     const files: string[] = [];
@@ -65,11 +66,13 @@ export class ResultFiles {
     const tag = randomBytes(6).toString('hex');
     try {
       for (const [key, value] of entries) {
-        if (!isBinaryBlob(value)) {
+        let bytes: Uint8Array;
+        if (isInlineBytes(value)) bytes = value.data;
+        else if (isBinaryBlob(value)) bytes = Buffer.from(value.data, 'base64');
+        else {
           out[key] = value;
           continue;
         }
-        const bytes = Buffer.from(value.data, 'base64');
         const name = `${tag}-${files.length}.bin`;
         writeAtomic(join(dir, name), bytes);
         files.push(name);

@@ -9,6 +9,9 @@ import {
   OperationListQuery,
   OperationReport,
   OperationReportReply,
+  decodeReportFrame,
+  isInlineBytes,
+  REPORT_FRAME_MEDIA_TYPE,
   ResultsQuery,
 } from '../../contracts/index.js';
 import { InvalidRequestError, StaleAttemptError } from '../../contracts/errors.js';
@@ -33,6 +36,15 @@ export interface OperationRoutesOptions {
 const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
 
 export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, assignNext, resultFiles }) => {
+  // A worker's final report with the artifact's bytes attached (contracts/report-frame.ts). The
+  // parser is registered inside this plugin, so only these routes accept the type.
+  app.addContentTypeParser(REPORT_FRAME_MEDIA_TYPE, { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeReportFrame(body as Buffer));
+    } catch (err) {
+      done(InvalidRequestError.field('body', (err as Error).message), undefined);
+    }
+  });
   const withPosition = <T extends { operation_id: string; status: string }>(op: T): T =>
     op.status === 'queued' && queuePosition ? { ...op, queue_position: queuePosition(op.operation_id) } : op;
   app.get(
@@ -163,6 +175,8 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
         const stored = resultFiles.storeBlobs(id, report.artifact);
         report = { ...report, artifact: stored.artifact };
         files = stored.files;
+      } else if (report.artifact !== undefined) {
+        report = { ...report, artifact: bytesToBase64(report.artifact) };
       }
       let outcome: Awaited<ReturnType<OperationsService['report']>>;
       try {
@@ -182,3 +196,16 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
     },
   );
 };
+
+/** Without a results directory, attached bytes are stored inline as base64 (they cannot go into JSON raw). */
+function bytesToBase64(artifact: unknown): unknown {
+  if (typeof artifact !== 'object' || artifact === null || Array.isArray(artifact)) return artifact;
+  const entries = Object.entries(artifact as Record<string, unknown>);
+  if (!entries.some(([, v]) => isInlineBytes(v))) return artifact;
+  return Object.fromEntries(
+    entries.map(([k, v]) => [
+      k,
+      isInlineBytes(v) ? { $binary: 'base64', media_type: v.media_type, data: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString('base64') } : v,
+    ]),
+  );
+}
