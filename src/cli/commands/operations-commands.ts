@@ -150,6 +150,7 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
 
 /** `N equity points (of M bars)` for a backtest's equity curve, '' for anything else. */
 function equityPoints(curve: unknown): string {
+  if (Array.isArray(curve)) return `${curve.length} equity points`;
   if (typeof curve !== 'object' || curve === null) return '';
   const c = curve as Record<string, unknown>;
   if (!Array.isArray(c['equity'])) return '';
