@@ -13,7 +13,7 @@ import { ResultFiles } from '../core/results/result-files.js';
 import { HealthMonitor } from '../core/registry/health-monitor.js';
 import { WorkerAdmission } from '../core/registry/worker-admission.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
-import { WorkerClient } from '../core/worker-client.js';
+import { HttpWorkerClient } from '../net/http-worker-client.js';
 import { buildApp } from '../http/app.js';
 import { metricsRoutes } from '../http/routes/metrics.js';
 import { BackendMetrics } from '../core/monitoring/backend-metrics.js';
@@ -42,7 +42,7 @@ export async function startBackend(
   const log = deps.log;
   const store = new SqliteOperationStore(config.dbPath);
   const registry = new WorkerRegistry();
-  const client = new WorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
+  const client = new HttpWorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
   // Reads the operations service lazily: it is created right below, with the metrics' listener.
   let activeCount = () => 0;
   const metrics = new BackendMetrics({ workers: registry, store, operationsActive: () => activeCount() });

@@ -1,141 +1,46 @@
-import { Value } from 'typebox/value';
-import { BOOT_ID_HEADER, WORKER_ID_HEADER, WorkerHealthReport, type MetricRecord, type Operation } from '../contracts/index.js';
-
-/** A worker answered with a non-2xx status. */
-export class WorkerHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-    readonly url: string,
-  ) {
-    super(`${url} answered HTTP ${status}${describeBody(body)}`);
-    this.name = 'WorkerHttpError';
-  }
-}
-
-function describeBody(body: unknown): string {
-  if (body && typeof body === 'object') {
-    const b = body as Record<string, unknown>;
-    const msg = b['detail'] ?? b['error'] ?? b['message'];
-    if (typeof msg === 'string') return `: ${msg}`;
-  }
-  return '';
-}
-
-export interface WorkerClientOptions {
-  /** Bearer token sent to workers. @defaultValue undefined */
-  apiToken?: string;
-  /** Timeout of one request to a worker. @defaultValue 10000 */
-  requestTimeoutMs?: number;
-}
+import type { MetricRecord, Operation, WorkerHealthReport } from '../contracts/index.js';
 
 /**
- * The backend's HTTP client for workers. Every call has a timeout; a non-2xx reply throws
- * WorkerHttpError, a network failure throws the fetch error.
+ * What the backend asks its workers, with typed outcomes: core decides on these, never on HTTP
+ * status codes. The HTTP implementation is `net/http-worker-client.ts` (wired in bin/backend.ts);
+ * tests may pass any other.
+ *
+ * Every call has a deadline. A worker that cannot be reached, times out or fails (5xx) rejects the
+ * promise with an ordinary Error naming the worker and what went wrong.
  */
-export class WorkerClient {
-  readonly #opts: Required<Omit<WorkerClientOptions, 'apiToken'>> & { apiToken: string | undefined };
+export interface WorkerClient {
+  /** `/health`, checked against the contract. */
+  health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport>;
+  /** `/health` plus who answered (the worker id and boot id it names itself with), for admission. */
+  probe(endpointUrl: string, timeoutMs: number): Promise<{ report: WorkerHealthReport; workerId: string | null; bootId: string | null }>;
+  /** Asks the worker to start a job. */
+  start(endpointUrl: string, path: string, body: Record<string, unknown>, timeoutMs?: number): Promise<StartOutcome>;
+  /** The op as the worker serves it. @throws OperationUnknownToWorkerError */
+  getOperation(endpointUrl: string, operationId: string, timeoutMs?: number): Promise<Operation>;
+  /** @throws OperationUnknownToWorkerError */
+  cancel(endpointUrl: string, operationId: string, reason?: string, timeoutMs?: number): Promise<Operation>;
+  metrics(endpointUrl: string, operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }>;
+  /** The op's full result artifact, or null when the worker has none. */
+  results(endpointUrl: string, operationId: string): Promise<unknown | null>;
+}
 
-  constructor(options: WorkerClientOptions = {}) {
-    this.#opts = { requestTimeoutMs: 10_000, ...options, apiToken: options.apiToken };
-  }
+/** What a worker said to a start request. */
+export type StartOutcome =
+  | { kind: 'started' }
+  /** It runs something else (or drains): try another worker. */
+  | { kind: 'busy'; currentOperation: string | null; message: string }
+  /** It refuses this attempt (it already ran the task, or the attempt is no longer current): try another. */
+  | { kind: 'refused'; message: string }
+  /** It rejects the request itself (bad input): no other worker would take it either. */
+  | { kind: 'rejected'; status: number; message: string };
 
-  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal): Promise<T> {
-    return (await this.#exchange<T>(method, url, body, timeoutMs, signal)).body;
-  }
-
-  async #exchange<T>(
-    method: string,
-    url: string,
-    body?: unknown,
-    timeoutMs?: number,
-    signal?: AbortSignal,
-  ): Promise<{ body: T; headers: Headers }> {
-    const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
-    const timeout = AbortSignal.timeout(timeoutMs ?? this.#opts.requestTimeoutMs);
-    const res = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-    const text = await res.text();
-    let parsed: unknown = undefined;
-    if (text.length > 0) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = text;
-      }
-    }
-    if (!res.ok) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
-    return { body: parsed as T, headers: res.headers };
-  }
-
-  /** `GET {worker}/health`, validated against the contract. */
-  async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
-    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal);
-    if (!Value.Check(WorkerHealthReport, report)) {
-      throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
-    }
-    return report;
-  }
-
-  /**
-   * `GET {endpoint}/health` plus who answered: workers name themselves in the `x-ktrdr-worker-id` and
-   * `x-ktrdr-boot-id` headers, so registration can tell the worker at an endpoint from an impostor.
-   */
-  async probe(
-    endpointUrl: string,
-    timeoutMs: number,
-  ): Promise<{ report: WorkerHealthReport; workerId: string | null; bootId: string | null }> {
-    const { body, headers } = await this.#exchange<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs);
-    if (!Value.Check(WorkerHealthReport, body)) throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
-    return { report: body, workerId: headers.get(WORKER_ID_HEADER), bootId: headers.get(BOOT_ID_HEADER) };
-  }
-
-  start(endpointUrl: string, path: string, body: unknown, timeoutMs?: number): Promise<{ operation_id: string; worker_id: string }> {
-    return this.#request('POST', `${endpointUrl}${path}`, body, timeoutMs);
-  }
-
-  async getOperation(endpointUrl: string, operationId: string, timeoutMs?: number): Promise<Operation> {
-    const r = await this.#request<{ data: Operation }>(
-      'GET',
-      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}`,
-      undefined,
-      timeoutMs,
-    );
-    return r.data;
-  }
-
-  async cancel(endpointUrl: string, operationId: string, reason?: string, timeoutMs?: number): Promise<Operation> {
-    const r = await this.#request<{ data: Operation }>(
-      'DELETE',
-      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/cancel`,
-      reason === undefined ? undefined : { reason },
-      timeoutMs,
-    );
-    return r.data;
-  }
-
-  async metrics(endpointUrl: string, operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }> {
-    const r = await this.#request<{ data: { metrics: MetricRecord[]; new_cursor: number } }>(
-      'GET',
-      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/metrics?cursor=${cursor}`,
-    );
-    return r.data;
-  }
-
-  /** The operation's full result artifact (e.g. all trades and the full equity curve), or null if it has none. */
-  async results(endpointUrl: string, operationId: string): Promise<unknown | null> {
-    try {
-      const r = await this.#request<{ data: unknown }>('GET', `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/results`);
-      return r.data;
-    } catch (err) {
-      if (err instanceof WorkerHttpError && err.status === 404) return null;
-      throw err;
-    }
+/** The worker does not know this operation (it restarted, or never ran it). */
+export class OperationUnknownToWorkerError extends Error {
+  constructor(
+    readonly endpointUrl: string,
+    readonly operationId: string,
+  ) {
+    super(`${endpointUrl} does not know operation ${operationId}`);
+    this.name = 'OperationUnknownToWorkerError';
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { encodeReportFrame, REPORT_FRAME_MEDIA_TYPE, type OperationReport } from '../contracts/index.js';
 import { toError } from '../contracts/errors.js';
+import { requestJson } from '../net/http-json.js';
 import { artifactToWire, hasBytes, mediaTypeOf } from './artifact-wire.js';
 
 export interface BackendReporterDeps {
@@ -105,14 +106,16 @@ export class BackendReporter {
     let delay = this.#opts.initialBackoffMs;
     for (let attempt = 1; !this.#abort.signal.aborted; attempt++) {
       try {
-        const res = await fetch(`${this.#opts.apiUrl}/api/v1/operations/${encodeURIComponent(operationId)}/report`, {
+        const res = await requestJson({
           method: 'POST',
+          url: `${this.#opts.apiUrl}/api/v1/operations/${encodeURIComponent(operationId)}/report`,
           headers,
           body,
-          signal: AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#opts.requestTimeoutMs)]),
+          timeoutMs: this.#opts.requestTimeoutMs,
+          signal: this.#abort.signal,
         });
-        const text = await res.text();
-        if (res.ok) {
+        const text = res.text;
+        if (res.status >= 200 && res.status < 300) {
           if (onReply) {
             try {
               onReply(JSON.parse(text));

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Type, type TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
 import {
   BOOT_ID_HEADER,
   ErrorBody,
@@ -92,9 +93,6 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   const log = workerLog.child({ component: 'worker' });
   const operations = new WorkerOperations(opts.workerId);
   const bootId = randomBytes(8).toString('hex');
-  // Marks a start this process injects itself (a job handed over in a report reply, already
-  // claimed by the backend); nobody outside knows it, so outside requests always claim.
-  const preclaimedSecret = randomBytes(16).toString('hex');
   const reporter = new BackendReporter({ log }, { apiUrl: opts.apiUrl, apiToken: opts.apiToken });
   let current: string | null = null;
   let currentAttempt: string | null = null;
@@ -194,6 +192,84 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     },
   );
 
+  /** What a start request got: the reply the route sends (status + body). */
+  type StartOutcome = { code: 200 | 409 | 503; body: Record<string, unknown> };
+
+  /**
+   * Starts a job if this worker is free: exclusivity, the task-id rule, the job's validate hook, the
+   * attempt claim (unless the backend handed the job over itself), then the job thread. A validate
+   * hook's error is thrown (the route maps it to its 4xx).
+   */
+  const startJob = async (job: JobDefinition<TSchema>, body: Record<string, unknown>, preclaimed: boolean): Promise<StartOutcome> => {
+    if (draining || current !== null) {
+      return { code: 503, body: { error: draining ? 'Worker draining' : 'Worker busy', current_operation: current } };
+    }
+    const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
+    if (task_id !== undefined && operations.seen(task_id, attempt_id ?? null)) {
+      return { code: 409, body: { detail: `task_id ${task_id} (this attempt) already ran on this worker; it never runs twice here`, code: 'TASK_ALREADY_RUN' } };
+    }
+    // Claim the worker before any await so two concurrent starts can't both pass the check.
+    const operationId = task_id ?? newWorkerOperationId(job.domain);
+    current = operationId;
+    currentAttempt = attempt_id ?? null;
+    try {
+      await job.validate?.(params as never, opts.settings);
+      if (attempt_id !== undefined && !preclaimed) {
+        // No job code runs before the backend confirms this attempt is still the current one:
+        // a start request that sat in a buffer while the backend moved on must not run.
+        const answer = await reporter.claim(operationId, { attempt_id, worker_id: opts.workerId, status: 'running' });
+        if (answer !== 'accepted') {
+          log.warn({ operationId, attemptId: attempt_id, answer }, 'attempt not confirmed by the backend; not running it');
+          current = null;
+          currentAttempt = null;
+          return answer === 'stale'
+            ? { code: 409, body: { detail: `attempt ${attempt_id} of ${operationId} is no longer current`, code: 'STALE_ATTEMPT' } }
+            : { code: 503, body: { error: 'Backend unreachable: cannot confirm the attempt', current_operation: null } };
+        }
+      }
+    } catch (err) {
+      current = null;
+      currentAttempt = null;
+      throw err;
+    }
+    const metadata: OperationMetadata = job.describe?.(params as never) ?? { parameters: params };
+    const { signal } = operations.create(operationId, job.operationType, metadata, attempt_id ?? null);
+    const opLog = log.child({ operationId });
+    opLog.info({ operationType: job.operationType, attemptId: attempt_id }, 'operation started');
+    currentRun = runInThread(job.module, params, {
+      operationId,
+      settings: opts.settings,
+      signal,
+      cancelGraceMs: opts.cancelGraceMs,
+      onProgress: (u) => operations.progress(operationId, u),
+      onMetric: (m) => operations.metric(operationId, m),
+      onLog: (message, fields) => opLog.info(fields ?? {}, message),
+    })
+      .then((output) => {
+        operations.complete(operationId, output);
+        opLog.info('operation completed');
+      })
+      .catch((err: unknown) => {
+        if (err instanceof JobCancelledError) {
+          operations.markCancelled(operationId, operations.cancelReason(operationId) ?? err.message);
+          opLog.info('operation cancelled');
+        } else {
+          const e = toError(err);
+          operations.fail(operationId, e.message);
+          opLog.warn({ err: e.message }, 'operation failed');
+        }
+      })
+      .finally(() => {
+        current = null;
+        currentAttempt = null;
+        currentRun = undefined;
+        if (attempt_id !== undefined) pushFinal(operationId, attempt_id);
+      });
+    return { code: 200, body: { success: true, operation_id: operationId, status: 'started', worker_id: opts.workerId } };
+  };
+
+  /** Start routes by path, with their compiled body check, for jobs the backend hands over in a reply. */
+  const handOverTargets = new Map<string, { job: JobDefinition<TSchema>; check: Validator }>();
   for (const job of opts.jobs) {
     const body = Type.Object(
       {
@@ -203,76 +279,13 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       },
       { additionalProperties: false },
     );
+    handOverTargets.set(`/${job.domain}/start`, { job, check: Compile(body) });
     app.post(
       `/${job.domain}/start`,
       { schema: { body, response: { 200: StartResponse, 400: ErrorBody, 409: ErrorBody, 503: WorkerBusyBody } } },
       async (req, reply) => {
-        if (draining || current !== null) {
-          return reply.code(503).send({ error: draining ? 'Worker draining' : 'Worker busy', current_operation: current });
-        }
-        const { task_id, attempt_id, ...params } = req.body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
-        if (task_id !== undefined && operations.seen(task_id, attempt_id ?? null)) {
-          return reply.code(409).send({ detail: `task_id ${task_id} (this attempt) already ran on this worker; it never runs twice here`, code: 'TASK_ALREADY_RUN' });
-        }
-        // Claim the worker before any await so two concurrent starts can't both pass the check.
-        const operationId = task_id ?? newWorkerOperationId(job.domain);
-        current = operationId;
-        currentAttempt = attempt_id ?? null;
-        try {
-          await job.validate?.(params as never, opts.settings);
-          const preclaimed = attempt_id !== undefined && req.headers['x-ktrdr-preclaimed'] === preclaimedSecret;
-          if (attempt_id !== undefined && !preclaimed) {
-            // No job code runs before the backend confirms this attempt is still the current one:
-            // a start request that sat in a buffer while the backend moved on must not run.
-            const answer = await reporter.claim(operationId, { attempt_id, worker_id: opts.workerId, status: 'running' });
-            if (answer !== 'accepted') {
-              log.warn({ operationId, attemptId: attempt_id, answer }, 'attempt not confirmed by the backend; not running it');
-              current = null;
-              currentAttempt = null;
-              return answer === 'stale'
-                ? reply.code(409).send({ detail: `attempt ${attempt_id} of ${operationId} is no longer current`, code: 'STALE_ATTEMPT' })
-                : reply.code(503).send({ error: 'Backend unreachable: cannot confirm the attempt', current_operation: null });
-            }
-          }
-        } catch (err) {
-          current = null;
-          currentAttempt = null;
-          throw err;
-        }
-        const metadata: OperationMetadata = job.describe?.(params as never) ?? { parameters: params };
-        const { signal } = operations.create(operationId, job.operationType, metadata, attempt_id ?? null);
-        const opLog = log.child({ operationId });
-        opLog.info({ operationType: job.operationType, attemptId: attempt_id }, 'operation started');
-        currentRun = runInThread(job.module, params, {
-          operationId,
-          settings: opts.settings,
-          signal,
-          cancelGraceMs: opts.cancelGraceMs,
-          onProgress: (u) => operations.progress(operationId, u),
-          onMetric: (m) => operations.metric(operationId, m),
-          onLog: (message, fields) => opLog.info(fields ?? {}, message),
-        })
-          .then((output) => {
-            operations.complete(operationId, output);
-            opLog.info('operation completed');
-          })
-          .catch((err: unknown) => {
-            if (err instanceof JobCancelledError) {
-              operations.markCancelled(operationId, operations.cancelReason(operationId) ?? err.message);
-              opLog.info('operation cancelled');
-            } else {
-              const e = toError(err);
-              operations.fail(operationId, e.message);
-              opLog.warn({ err: e.message }, 'operation failed');
-            }
-          })
-          .finally(() => {
-            current = null;
-            currentAttempt = null;
-            currentRun = undefined;
-            if (attempt_id !== undefined) pushFinal(operationId, attempt_id);
-          });
-        return { success: true, operation_id: operationId, status: 'started' as const, worker_id: opts.workerId };
+        const outcome = await startJob(job, req.body as Record<string, unknown>, false);
+        return reply.code(outcome.code).send(outcome.body as never);
       },
     );
   }
@@ -307,27 +320,29 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   };
 
   /**
-   * Starts a job the backend handed over in a report reply through the normal start route (same
-   * validation, same exclusivity), without the claim round trip. If it cannot start here, the
-   * attempt is reported failed at once so the backend settles (and may retry) it.
+   * Starts a job the backend handed over in a report reply, with the same checks as the start route
+   * (body schema, exclusivity, validate hook) but without the claim round trip: the backend assigned
+   * it to this worker in its reply. If it cannot start here, the attempt is reported failed at once
+   * so the backend settles (and may retry) it.
    */
   const startHandedOver = async (next: NextJob): Promise<void> => {
-    const res = await app.inject({
-      method: 'POST',
-      url: next.path,
-      payload: next.body,
-      headers: { 'content-type': 'application/json', 'x-ktrdr-preclaimed': preclaimedSecret },
-    });
-    if (res.statusCode === 200) return;
-    const detail = (() => {
+    let detail: string;
+    const target = handOverTargets.get(next.path);
+    if (!target) detail = `no job is served at ${next.path}`;
+    else if (!target.check.Check(next.body)) {
+      const first = target.check.Errors(next.body)[0];
+      detail = `invalid request: ${first ? `${first.instancePath || '/'} ${first.message}` : 'does not match the schema'}`;
+    } else {
       try {
-        const b = JSON.parse(res.body) as { detail?: string; error?: string };
-        return b.detail ?? b.error ?? res.body;
-      } catch {
-        return res.body;
+        const outcome = await startJob(target.job, next.body as Record<string, unknown>, true);
+        if (outcome.code === 200) return;
+        const b = outcome.body as { detail?: string; error?: string };
+        detail = b.detail ?? b.error ?? `HTTP ${outcome.code}`;
+      } catch (err) {
+        detail = toError(err).message;
       }
-    })();
-    log.warn({ operationId: next.operation_id, status: res.statusCode, detail }, 'could not start the job handed over by the backend');
+    }
+    log.warn({ operationId: next.operation_id, detail }, 'could not start the job handed over by the backend');
     await reporter.pushFinal(next.operation_id, {
       attempt_id: next.attempt_id,
       worker_id: opts.workerId,

@@ -12,15 +12,16 @@ import { repoRoot } from '../helpers/paths.js';
 /** Which layers each layer may import (itself always). */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   contracts: [],
+  net: ['contracts', 'core'],
   config: ['contracts'],
   domain: ['contracts'],
   core: ['contracts'],
   'server-kit': ['contracts'],
   http: ['contracts', 'core', 'server-kit'],
-  'worker-kit': ['contracts', 'server-kit'],
+  'worker-kit': ['contracts', 'server-kit', 'net'],
   workers: ['contracts', 'domain', 'worker-kit', 'core'],
   cli: ['contracts', 'config'],
-  bin: ['contracts', 'config', 'core', 'http', 'server-kit', 'worker-kit', 'workers', 'domain'],
+  bin: ['contracts', 'config', 'core', 'http', 'server-kit', 'worker-kit', 'workers', 'domain', 'net'],
 };
 
 /** Allowed exceptions, file by file: `from → to layer`, and why. */

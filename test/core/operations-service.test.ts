@@ -7,7 +7,7 @@ import { OperationsService } from '../../src/core/operations/operations-service.
 import { SqliteOperationStore } from '../../src/core/operations/sqlite-operation-store.js';
 import { HealthMonitor } from '../../src/core/registry/health-monitor.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
-import { WorkerClient } from '../../src/core/worker-client.js';
+import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
 import { OPERATION_STATUSES, type OperationStatus } from '../../src/contracts/index.js';
 import { tempDir } from '../helpers/cluster.js';
 
@@ -20,7 +20,7 @@ function setup(t: import('node:test').TestContext, opts: { maxAttempts?: number;
   const clock = { wall: Date.parse('2026-01-01T00:00:00Z'), mono: 1_000 };
   const registry = new WorkerRegistry({ now: () => clock.wall, monotonicNow: () => clock.mono });
   const service = new OperationsService(
-    { store, registry, client: new WorkerClient({ requestTimeoutMs: 200 }), log, now: () => clock.wall, monotonicNow: () => clock.mono },
+    { store, registry, client: new HttpWorkerClient({ requestTimeoutMs: 200 }), log, now: () => clock.wall, monotonicNow: () => clock.mono },
     { orphanTimeoutMs: opts.orphanTimeoutMs ?? 10_000, maxAttempts: () => opts.maxAttempts ?? 1 },
   );
   t.after(async () => {
@@ -152,7 +152,7 @@ test('health monitor: removal uses the monotonic clock; a wall-clock jump remove
   const monitor = new HealthMonitor(
     {
       registry,
-      client: new WorkerClient(),
+      client: new HttpWorkerClient(),
       log,
       now: () => clock.wall,
       monotonicNow: () => clock.mono,

@@ -8,7 +8,7 @@ import { WorkerAdmission } from '../../src/core/registry/worker-admission.js';
 import { WorkerRegistry } from '../../src/core/registry/worker-registry.js';
 import { OperationsService } from '../../src/core/operations/operations-service.js';
 import { SqliteOperationStore } from '../../src/core/operations/sqlite-operation-store.js';
-import { WorkerClient } from '../../src/core/worker-client.js';
+import { HttpWorkerClient } from '../../src/net/http-worker-client.js';
 import { api, tempDir } from '../helpers/cluster.js';
 import { fakeEndpoint } from '../helpers/fake-endpoint.js';
 
@@ -90,7 +90,7 @@ test('a loopback endpoint registered from a remote address is refused; from loop
     dir.remove();
   });
   const registry = new WorkerRegistry();
-  const client = new WorkerClient();
+  const client = new HttpWorkerClient();
   const operations = new OperationsService({ store, registry, client, log });
   const admission = new WorkerAdmission({ registry, client, operations, log }, { workerTypes: ['backtesting'] });
   assert.throws(() => admission.checkEndpoint('http://127.0.0.1:5003', '10.0.0.7'), /endpoint_url: a loopback address/);

@@ -7,6 +7,7 @@ import {
   startFixtureBackend,
   startFixtureWorker,
   tempDir,
+  waitFor,
   waitForStatus,
   waitForWorkers,
   type Proc,
@@ -106,9 +107,10 @@ test('progress is visible through the backend, the metrics cursor returns only n
   assert.ok(m1.metrics.length >= 1);
   assert.equal(m1.new_cursor, m1.metrics.length);
   assert.deepEqual(m1.metrics[0], { step: 1, value: 0 });
-  await new Promise((res) => setTimeout(res, 300));
-  const m2 = (await api(backend.url, `/api/v1/operations/${id}/metrics?cursor=${m1.new_cursor}`)).body.data;
-  assert.ok(m2.metrics.length >= 1, 'new metrics after the cursor');
+  const m2 = await waitFor('new metrics after the cursor', async () => {
+    const d = (await api(backend.url, `/api/v1/operations/${id}/metrics?cursor=${m1.new_cursor}`)).body.data;
+    return d.metrics.length >= 1 ? d : undefined;
+  }, { intervalMs: 50 });
   assert.equal(m2.metrics[0].step, m1.new_cursor + 1, 'first metric after the cursor is the next one');
   assert.equal(m2.new_cursor, m1.new_cursor + m2.metrics.length);
 
@@ -144,16 +146,14 @@ test('a failing job marks the operation failed with its message; results of a co
   assert.equal(missing.status, 404);
 });
 
-test('a busy worker answers /health in < 100 ms while a CPU-heavy job runs', async (t) => {
+// Its latency (the seeds' < 100 ms) is measured by `npm run bench -- core` (worker /health during a CPU-bound job).
+test('a busy worker answers /health while a CPU-heavy job runs, naming the op', async (t) => {
   const { backend, workers } = await cluster(t, 1);
   const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 40, step_ms: 100, cpu: true }) });
   assert.equal(r.status, 200);
-  await new Promise((res) => setTimeout(res, 200));
-  const times: number[] = [];
+  await waitFor('the worker busy', async () => ((await api(workers[0]!.url, '/health')).body.worker_status === 'busy' ? true : undefined), { intervalMs: 20 });
   for (let i = 0; i < 10; i++) {
-    const t0 = performance.now();
     const h = await api(workers[0]!.url, '/health');
-    times.push(performance.now() - t0);
     assert.equal(h.body.worker_status, 'busy');
     assert.equal(h.body.current_operation, r.body.operation_id);
     assert.deepEqual(Object.keys(h.body).sort(), ['current_attempt_id', 'current_operation', 'healthy', 'service', 'status', 'timestamp', 'worker_status']);
@@ -161,8 +161,6 @@ test('a busy worker answers /health in < 100 ms while a CPU-heavy job runs', asy
   }
   const workerMetrics = await fetch(`${workers[0]!.url}/metrics`);
   assert.match(await workerMetrics.text(), /ktrdr_worker_busy 1/);
-  times.sort((a, b) => a - b);
-  assert.ok(times[8]! < 100, `health latencies ${times.map((x) => x.toFixed(1)).join(', ')} ms`);
 });
 
 test('with KTRDR_API_TOKEN set, unauthenticated calls get 401 and the cluster still works', async (t) => {

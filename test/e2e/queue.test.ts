@@ -20,6 +20,8 @@ function lines(file: string): string[] {
 interface Op {
   operation_id: string;
   status: string;
+  operation_type: string;
+  error_message: string | null;
   worker_id: string | null;
   started_at: string | null;
   completed_at: string | null;
@@ -82,26 +84,41 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   let backend = await startFixtureBackend({ dbPath, env });
   const port = backend.port;
   const procs = new Map<string, Proc>();
-  const start = async (name: string) => procs.set(name, await startFixtureWorker(backend.url, `${name}-${process.pid}`, env));
+  const start = async (name: string, extra: Record<string, string> = {}) =>
+    procs.set(name, await startFixtureWorker(backend.url, `${name}-${process.pid}`, { ...env, ...extra }));
   t.after(async () => {
     await Promise.all([...procs.values()].map((p) => p.crash()));
     await backend.crash();
     dir.remove();
   });
   for (const n of ['c1', 'c2', 'c3']) await start(n);
-  await waitForWorkers(backend.url, 3);
+  // A training worker: trainings queue behind each other and must survive the backend's restart too.
+  await start('t1', { FIXTURE_WORKER_TYPE: 'training' });
+  await waitForWorkers(backend.url, 4);
   const log = join(dir.path, 'runs.log');
   const N = 200;
   const ids: string[] = [];
+  // The 12-step backtests (≥ 360 ms): killing a worker while it runs one surely loses a run.
+  const long = new Set<string>();
+  // Every 8th op is a training (1 in 5 of them a planned failure), the rest backtests.
+  const isTraining = (i: number) => i % 8 === 4;
+  const trainingIds = new Set<string>();
   const submit = async (i: number) => {
     const fixture =
-      i % 10 === 9
+      i % 10 === 9 || (isTraining(i) && i % 5 === 0)
         ? { steps: 1, fail: 'planned failure', run_log: log }
         : { steps: i % 5 === 0 ? 12 : 1 + (i % 4), step_ms: 30, cpu: i % 7 === 3, run_log: log };
+    const [path, body] = isTraining(i)
+      ? ['/api/v1/trainings/start', { strategy_name: 'rsi_macd_1h', start_date: '2024-01-01', end_date: '2024-03-01', fixture }]
+      : ['/api/v1/backtests/start', backtestBody(fixture)];
     for (;;) {
       try {
-        const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody(fixture) });
-        if (r.status === 200) return ids.push(r.body.operation_id);
+        const r = await api(backend.url, path, { method: 'POST', body });
+        if (r.status === 200) {
+          if (i % 10 === 0 && !isTraining(i)) long.add(r.body.operation_id);
+          if (isTraining(i)) trainingIds.add(r.body.operation_id);
+          return ids.push(r.body.operation_id);
+        }
       } catch {
         // backend down for a moment: a real client retries
       }
@@ -113,10 +130,13 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const submitters = Array.from({ length: 4 }, async () => {
     while (next < N) await submit(next++);
   });
-  // Kill workers while they run something, so some backtests must finish on another worker.
+  // Kill workers while they run a long backtest, so some backtests must finish on another worker.
   const killBusy = async (name: string) => {
     const p = procs.get(name)!;
-    await waitFor(`${name} busy`, async () => ((await api(p.url, '/health')).body.worker_status === 'busy' ? true : undefined), { intervalMs: 10 });
+    await waitFor(`${name} busy with a long backtest`, async () => {
+      const h = (await api(p.url, '/health')).body;
+      return h.worker_status === 'busy' && long.has(h.current_operation) ? true : undefined;
+    }, { intervalMs: 10, timeoutMs: 30_000 });
     await p.crash();
   };
   await new Promise((r) => setTimeout(r, 500));
@@ -172,7 +192,17 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   // timeout) is fenced: its result was refused. Count them, so a change that makes them common shows.
   assert.ok(retried.length >= 1, 'a backtest whose worker was killed completed on another worker');
   assert.ok(finishedTwice <= 2, `${finishedTwice} ops finished a second, fenced run`);
-  t.diagnostic(`${N} ops: ${byStatus('completed').length} completed (${retried.length} after a lost attempt), ${failed.length} failed (planned), ${finishedTwice} fenced duplicate runs`);
+  // The training worker was never killed: every training ran there, once, through the backend's restart.
+  const trainings = ops.filter((o) => trainingIds.has(o.operation_id));
+  assert.equal(trainings.length, 25);
+  for (const o of trainings) {
+    assert.equal(o.operation_type, 'training');
+    assert.equal(o.worker_id, `t1-${process.pid}`);
+    assert.ok(o.status === 'completed' || o.error_message === 'planned failure', `${o.operation_id}: ${o.status} ${o.error_message}`);
+  }
+  t.diagnostic(
+    `${N} ops (${trainings.length} trainings): ${byStatus('completed').length} completed (${retried.length} after a lost attempt), ${failed.length} failed (planned), ${finishedTwice} fenced duplicate runs`,
+  );
 });
 
 test('priority first, then first come first served; a full queue answers 429 with Retry-After and stores nothing', async (t) => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { toError } from '../../contracts/errors.js';
 import type { OperationsService } from '../operations/operations-service.js';
 import type { SelectionCriteria, WorkerRegistry } from '../registry/worker-registry.js';
-import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
+import type { WorkerClient } from '../worker-client.js';
 
 /** Where and how an operation goes: which worker type, which start path, which selection rules. */
 export interface DispatchTarget {
@@ -80,55 +80,16 @@ export class Dispatcher {
       }
       const { attemptId } = opened;
       const log = this.#log.child({ operationId, workerId: worker.workerId, attemptId });
+      let outcome;
       try {
-        await client.start(
+        outcome = await client.start(
           worker.endpointUrl,
           target.startPath,
           { ...target.payload, task_id: operationId, attempt_id: attemptId },
           this.#opts.startTimeoutMs,
         );
-        const accepted = operations.attemptAccepted(operationId, attemptId);
-        // A fast job can claim, run and push its final state before this reply is read: it ran here.
-        if (accepted.kind === 'stale' && operations.attemptWasClaimed(operationId, attemptId)) {
-          log.info({ attempt: attempts }, 'dispatched (already finished)');
-          return { kind: 'dispatched', workerId: worker.workerId, attempts };
-        }
-        if (accepted.kind === 'stale') {
-          // Cancelled (or settled) while the start request was in flight: stop it there, at once.
-          log.info({ reason: accepted.reason }, 'operation ended during dispatch; cancelling it on the worker');
-          registry.markAvailable(worker.workerId, operationId);
-          client.cancel(worker.endpointUrl, operationId, accepted.reason, this.#opts.startTimeoutMs).catch(() => undefined);
-          return { kind: 'ended', status: accepted.op.status };
-        }
-        log.info({ attempt: attempts }, 'dispatched');
-        return { kind: 'dispatched', workerId: worker.workerId, attempts };
       } catch (err) {
         exclude.add(worker.workerId);
-        if (err instanceof WorkerHttpError && err.status === 503) {
-          const body = err.body as { current_operation?: string | null } | undefined;
-          operations.attemptFailed(operationId, attemptId, 'abandoned', 'worker busy');
-          registry.markBusy(worker.workerId, body?.current_operation ?? null);
-          lastError = err.message;
-          log.info({ attempt: attempts }, 'worker busy; trying another');
-          this.#deps.onRetry?.(target.workerType, 'busy');
-          continue;
-        }
-        if (err instanceof WorkerHttpError && err.status === 409) {
-          // The worker already ran this task_id (under an older attempt): never twice on one worker.
-          operations.attemptFailed(operationId, attemptId, 'abandoned', 'worker already ran this operation');
-          registry.markAvailable(worker.workerId, operationId);
-          lastError = err.message;
-          log.info({ attempt: attempts }, 'worker already ran this operation; trying another');
-          continue;
-        }
-        if (err instanceof WorkerHttpError && err.status >= 400 && err.status < 500 && err.status !== 408) {
-          registry.markAvailable(worker.workerId, operationId);
-          const detail = (err.body as { detail?: string; error?: string } | undefined) ?? {};
-          const message = detail.detail ?? detail.error ?? err.message;
-          operations.attemptFailed(operationId, attemptId, 'rejected', message);
-          log.warn({ status: err.status, message }, 'worker rejected the request');
-          return { kind: 'rejected', workerId: worker.workerId, status: err.status, message };
-        }
         if (operations.attemptWasClaimed(operationId, attemptId)) {
           // The reply was lost or late, but the worker claimed the attempt: it runs there.
           log.info({ err: toError(err).message }, 'start reply lost, but the worker claimed the attempt');
@@ -142,6 +103,47 @@ export class Dispatcher {
         client.cancel(worker.endpointUrl, operationId, 'start request timed out; dispatched elsewhere', this.#opts.startTimeoutMs).catch(() => undefined);
         log.warn({ attempt: attempts, err: lastError }, 'worker unreachable; trying another');
         this.#deps.onRetry?.(target.workerType, 'unreachable');
+        continue;
+      }
+      switch (outcome.kind) {
+        case 'started': {
+          const accepted = operations.attemptAccepted(operationId, attemptId);
+          // A fast job can claim, run and push its final state before this reply is read: it ran here.
+          if (accepted.kind === 'stale' && operations.attemptWasClaimed(operationId, attemptId)) {
+            log.info({ attempt: attempts }, 'dispatched (already finished)');
+            return { kind: 'dispatched', workerId: worker.workerId, attempts };
+          }
+          if (accepted.kind === 'stale') {
+            // Cancelled (or settled) while the start request was in flight: stop it there, at once.
+            log.info({ reason: accepted.reason }, 'operation ended during dispatch; cancelling it on the worker');
+            registry.markAvailable(worker.workerId, operationId);
+            client.cancel(worker.endpointUrl, operationId, accepted.reason, this.#opts.startTimeoutMs).catch(() => undefined);
+            return { kind: 'ended', status: accepted.op.status };
+          }
+          log.info({ attempt: attempts }, 'dispatched');
+          return { kind: 'dispatched', workerId: worker.workerId, attempts };
+        }
+        case 'busy':
+          exclude.add(worker.workerId);
+          operations.attemptFailed(operationId, attemptId, 'abandoned', 'worker busy');
+          registry.markBusy(worker.workerId, outcome.currentOperation);
+          lastError = outcome.message;
+          log.info({ attempt: attempts }, 'worker busy; trying another');
+          this.#deps.onRetry?.(target.workerType, 'busy');
+          continue;
+        case 'refused':
+          // The worker already ran this task_id (under an older attempt): never twice on one worker.
+          exclude.add(worker.workerId);
+          operations.attemptFailed(operationId, attemptId, 'abandoned', 'worker already ran this operation');
+          registry.markAvailable(worker.workerId, operationId);
+          lastError = outcome.message;
+          log.info({ attempt: attempts }, 'worker already ran this operation; trying another');
+          continue;
+        case 'rejected':
+          registry.markAvailable(worker.workerId, operationId);
+          operations.attemptFailed(operationId, attemptId, 'rejected', outcome.message);
+          log.warn({ status: outcome.status, message: outcome.message }, 'worker rejected the request');
+          return { kind: 'rejected', workerId: worker.workerId, status: outcome.status, message: outcome.message };
       }
     }
     const status = operations.statusOf(operationId);

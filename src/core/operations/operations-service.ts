@@ -14,7 +14,7 @@ import {
 } from '../../contracts/index.js';
 import { OperationNotCancellableError, OperationNotFoundError, ResultsNotAvailableError, toError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
-import { WorkerHttpError, type WorkerClient } from '../worker-client.js';
+import { OperationUnknownToWorkerError, type WorkerClient } from '../worker-client.js';
 import { canTransition } from './operation-state.js';
 import type { OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
@@ -448,7 +448,7 @@ export class OperationsService {
     try {
       remote = await this.#client.getOperation(worker.endpointUrl, op.operation_id);
     } catch (err) {
-      if (err instanceof WorkerHttpError && err.status === 404) {
+      if (err instanceof OperationUnknownToWorkerError) {
         return this.#lost(op.operation_id, `worker lost: ${worker.workerId} no longer knows this operation (it was restarted?)`) ?? this.#load(op.operation_id);
       }
       this.#log.debug({ operationId: op.operation_id, err: toError(err).message }, 'refresh from worker failed');
@@ -574,7 +574,7 @@ export class OperationsService {
           return this.#applyRemote(operationId, { ...remote, error_message: remote.error_message ?? message }, worker);
         }
       } catch (err) {
-        if (err instanceof WorkerHttpError && err.status === 404) break;
+        if (err instanceof OperationUnknownToWorkerError) break;
       }
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -613,7 +613,7 @@ export class OperationsService {
       try {
         remote = await this.#client.getOperation(worker.endpointUrl, op.operation_id);
       } catch (err) {
-        if (err instanceof WorkerHttpError && err.status === 404) {
+        if (err instanceof OperationUnknownToWorkerError) {
           return this.#lost(op.operation_id, `worker lost: ${worker.workerId} ${why} and does not know this operation`) ?? this.#load(op.operation_id);
         }
         this.#log.debug({ operationId: op.operation_id, err: toError(err).message }, 'reconcile: worker unreachable');

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { WorkerHealthReport } from '../../contracts/index.js';
 import { toError } from '../../contracts/errors.js';
@@ -63,6 +64,8 @@ export class HealthMonitor {
       concurrency: 64,
       ...options,
     };
+    // Every probe in flight listens on the shutdown signal: not a leak, up to `concurrency` of them.
+    setMaxListeners(this.#opts.concurrency + 10, this.#abort.signal);
   }
 
   start(): void {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { listStrategies, loadStrategy } from '../../../src/domain/strategy/load-strategy.js';
+import { listStrategies, loadStrategy, loadStrategyByName } from '../../../src/domain/strategy/load-strategy.js';
 import { StrategyNotFoundError } from '../../../src/domain/strategy/strategy-not-found-error.js';
 import { StrategyValidationError } from '../../../src/domain/strategy/strategy-validation-error.js';
 
@@ -76,5 +76,31 @@ describe('loadStrategy / listStrategies', () => {
         err.message.includes('broken.yaml') &&
         err.issues.some((i) => i.path === 'indicators.rsi_14.peroid'),
     );
+  });
+});
+
+describe('loadStrategyByName cache (keyed by mtime and size)', () => {
+  test('an unchanged file is parsed once; an edited one is read again; callers get independent copies', (t) => {
+    const dir = tempStrategies(t);
+    const a = loadStrategyByName('alpha', dir);
+    const b = loadStrategyByName('alpha', dir);
+    assert.deepEqual(a, b);
+    assert.notEqual(a, b, 'each caller gets its own copy');
+    (a as { name: string }).name = 'mutated';
+    assert.equal(loadStrategyByName('alpha', dir).name, 'alpha', "a caller's change does not leak into the cache");
+    // Same size, new content and mtime: the name is one character longer, so size changes too.
+    writeFileSync(join(dir, 'alpha.yaml'), doc('alpha2'));
+    assert.equal(loadStrategyByName('alpha', dir).name, 'alpha2');
+    const later = new Date(Date.now() + 5_000);
+    writeFileSync(join(dir, 'alpha.yaml'), doc('alpha3'));
+    utimesSync(join(dir, 'alpha.yaml'), later, later);
+    assert.equal(loadStrategyByName('alpha', dir).name, 'alpha3', 'same size, newer mtime: re-read');
+  });
+
+  test('a file that stops validating is reported, not served from the cache', (t) => {
+    const dir = tempStrategies(t);
+    loadStrategyByName('alpha', dir);
+    writeFileSync(join(dir, 'alpha.yaml'), doc('alpha').replace('period: 14', 'peroid: 14'));
+    assert.throws(() => loadStrategyByName('alpha', dir), StrategyValidationError);
   });
 });

@@ -1,0 +1,162 @@
+import { Compile } from 'typebox/compile';
+import { parseBody, requestJson } from './http-json.js';
+import { BOOT_ID_HEADER, WORKER_ID_HEADER, WorkerHealthReport, type MetricRecord, type Operation } from '../contracts/index.js';
+import { OperationUnknownToWorkerError, type StartOutcome, type WorkerClient } from '../core/worker-client.js';
+
+/** Compiled once: a health round checks thousands of replies. */
+const HealthReportCheck = Compile(WorkerHealthReport);
+
+/** A worker answered with a status the typed outcomes do not cover (5xx, 408, …). */
+export class WorkerHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly url: string,
+  ) {
+    super(`${url} answered HTTP ${status}${describeBody(body)}`);
+    this.name = 'WorkerHttpError';
+  }
+}
+
+function describeBody(body: unknown): string {
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const msg = b['detail'] ?? b['error'] ?? b['message'];
+    if (typeof msg === 'string') return `: ${msg}`;
+  }
+  return '';
+}
+
+export interface WorkerClientOptions {
+  /** Bearer token sent to workers. @defaultValue undefined */
+  apiToken?: string;
+  /** Timeout of one request to a worker. @defaultValue 10000 */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The backend's HTTP client for workers: core's WorkerClient over the workers' REST API. Every call
+ * has a deadline; HTTP statuses become the typed outcomes core knows, anything else throws
+ * (WorkerHttpError, or Node's network error: see http-json.ts).
+ */
+export class HttpWorkerClient implements WorkerClient {
+  readonly #opts: Required<Omit<WorkerClientOptions, 'apiToken'>> & { apiToken: string | undefined };
+
+  constructor(options: WorkerClientOptions = {}) {
+    this.#opts = { requestTimeoutMs: 10_000, ...options, apiToken: options.apiToken };
+  }
+
+  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal, keepAlive = true): Promise<T> {
+    return (await this.#exchange<T>(method, url, body, timeoutMs, signal, keepAlive)).body;
+  }
+
+  async #exchange<T>(
+    method: string,
+    url: string,
+    body?: unknown,
+    timeoutMs?: number,
+    signal?: AbortSignal,
+    keepAlive = true,
+  ): Promise<{ body: T; header: (name: string) => string | null }> {
+    const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
+    const res = await requestJson({
+      method,
+      url,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      timeoutMs: timeoutMs ?? this.#opts.requestTimeoutMs,
+      ...(signal ? { signal } : {}),
+      keepAlive,
+    });
+    const parsed = parseBody(res.text);
+    if (res.status < 200 || res.status > 299) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
+    return { body: parsed as T, header: res.header };
+  }
+
+  /** `GET {worker}/health`, validated against the contract. */
+  async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
+    // One connection per probe: idle sockets to thousands of workers would outlive the round for nothing.
+    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal, false);
+    if (!HealthReportCheck.Check(report)) {
+      throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
+    }
+    return report;
+  }
+
+  /**
+   * `GET {endpoint}/health` plus who answered: workers name themselves in the `x-ktrdr-worker-id` and
+   * `x-ktrdr-boot-id` headers, so registration can tell the worker at an endpoint from an impostor.
+   */
+  async probe(
+    endpointUrl: string,
+    timeoutMs: number,
+  ): Promise<{ report: WorkerHealthReport; workerId: string | null; bootId: string | null }> {
+    const { body, header } = await this.#exchange<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs);
+    if (!HealthReportCheck.Check(body)) throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
+    return { report: body, workerId: header(WORKER_ID_HEADER), bootId: header(BOOT_ID_HEADER) };
+  }
+
+  async start(endpointUrl: string, path: string, body: Record<string, unknown>, timeoutMs?: number): Promise<StartOutcome> {
+    try {
+      await this.#request('POST', `${endpointUrl}${path}`, body, timeoutMs);
+      return { kind: 'started' };
+    } catch (err) {
+      if (!(err instanceof WorkerHttpError) || err.status === 408 || err.status >= 500 && err.status !== 503) throw err;
+      const b = (err.body && typeof err.body === 'object' ? err.body : {}) as { detail?: string; error?: string; current_operation?: string | null };
+      const message = b.detail ?? b.error ?? err.message;
+      if (err.status === 503) return { kind: 'busy', currentOperation: b.current_operation ?? null, message: err.message };
+      if (err.status === 409) return { kind: 'refused', message: err.message };
+      return { kind: 'rejected', status: err.status, message };
+    }
+  }
+
+  async getOperation(endpointUrl: string, operationId: string, timeoutMs?: number): Promise<Operation> {
+    const r = await this.#known(endpointUrl, operationId, () =>
+      this.#request<{ data: Operation }>('GET', `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}`, undefined, timeoutMs),
+    );
+    return r.data;
+  }
+
+  async cancel(endpointUrl: string, operationId: string, reason?: string, timeoutMs?: number): Promise<Operation> {
+    const r = await this.#known(endpointUrl, operationId, () =>
+      this.#request<{ data: Operation }>(
+        'DELETE',
+        `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/cancel`,
+        reason === undefined ? undefined : { reason },
+        timeoutMs,
+      ),
+    );
+    return r.data;
+  }
+
+  /** A 404 about an operation means the worker does not know it. */
+  async #known<T>(endpointUrl: string, operationId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof WorkerHttpError && err.status === 404) throw new OperationUnknownToWorkerError(endpointUrl, operationId);
+      throw err;
+    }
+  }
+
+  async metrics(endpointUrl: string, operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }> {
+    const r = await this.#request<{ data: { metrics: MetricRecord[]; new_cursor: number } }>(
+      'GET',
+      `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/metrics?cursor=${cursor}`,
+    );
+    return r.data;
+  }
+
+  /** The operation's full result artifact (e.g. all trades and the full equity curve), or null if it has none. */
+  async results(endpointUrl: string, operationId: string): Promise<unknown | null> {
+    try {
+      const r = await this.#request<{ data: unknown }>('GET', `${endpointUrl}/api/v1/operations/${encodeURIComponent(operationId)}/results`);
+      return r.data;
+    } catch (err) {
+      if (err instanceof WorkerHttpError && err.status === 404) return null;
+      throw err;
+    }
+  }
+}
