@@ -13,6 +13,8 @@ import {
 import { downsampleIndices, drawdowns } from '../../src/core/results/downsample-series.js';
 import { renderResult } from '../../src/core/results/render-result.js';
 import { isStoredBlobRef, ResultFiles } from '../../src/core/results/result-files.js';
+import { withResultFiles } from '../../src/core/results/with-result-files.js';
+import { SqliteOperationStore } from '../../src/core/operations/sqlite-operation-store.js';
 import { artifactToWire, transferables } from '../../src/worker-kit/artifact-wire.js';
 
 function tempDir(t: TestContext): string {
@@ -158,4 +160,19 @@ test('a stored result renders its equity curve downsampled by default and every 
   // The polling path stores the artifact as the worker serves it: base64 inline. Same view.
   const inline = (await renderResult(wire, { full: false, maxPoints: 1000, read })) as typeof small;
   assert.deepEqual(inline.equity_curve, c);
+});
+
+test('a result saved through the store (the polling path, base64 inline) is kept as a file too', async (t) => {
+  const dir = tempDir(t);
+  const files = new ResultFiles({ dir: join(dir, 'results') });
+  const store = withResultFiles(new SqliteOperationStore(join(dir, 'ktrdr.db')), files);
+  t.after(() => store.close());
+  const bytes = encodeSeriesFrame({ time: [1, 2], equity: [3, 4] }, { time_column: 'time', value_column: 'equity' });
+  store.saveResult('op_polled', artifactToWire({ trades: [], equity_curve: bytes }));
+  const stored = store.getResult('op_polled') as Record<string, unknown>;
+  assert.deepEqual(stored['trades'], []);
+  assert.ok(isStoredBlobRef(stored['equity_curve']), 'the store holds a reference, not 4/3 of the bytes as base64');
+  assert.deepEqual(await files.read('op_polled', stored['equity_curve']), bytes);
+  store.saveResult('op_plain', { values: [1] });
+  assert.deepEqual(store.getResult('op_plain'), { values: [1] });
 });
