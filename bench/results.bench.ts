@@ -171,7 +171,7 @@ export async function benchResults(options: ResultsBenchOptions = {}): Promise<B
       { name: `in process (runStrategyBacktest, warm, median of ${localRuns.length}): bars/s`, value: localRate, unit: 'bars/s' },
       { name: `through the cluster (submit → completed stored, median of ${runs}): bars/s`, value: clusterRate, unit: 'bars/s' },
       { name: '  ratio cluster / in process (target ≥ 0.70)', value: clusterRate / localRate, unit: '×' },
-      { name: 'equity curve pushed per run (series frame; base64 on the wire is 4/3 of it)', value: local.curveBytes / 1024 / 1024, unit: 'MiB' },
+      { name: 'equity curve pushed per run (series frame, raw bytes in the report frame)', value: local.curveBytes / 1024 / 1024, unit: 'MiB' },
       { name: `result files on the backend (${stored.length} runs, bytes each)`, value: stored[0] ?? Number.NaN, unit: 'bytes' },
       { name: 'worker RSS after run 1', value: rss[0]!, unit: 'MiB' },
       { name: `worker RSS after run ${runs}`, value: rss.at(-1)!, unit: 'MiB' },

@@ -45,7 +45,7 @@ const sections: [string, () => Promise<BenchResult[]>][] = [
   ['backtest pipeline (1M bars: features, inference, bar loop)', benchBacktestPipeline],
   ['training (50k × 40, MLP [64,32])', benchTraining],
   [
-    'results (1M-bar backtest: backend + worker processes vs in process; worker RSS over 20 runs)',
+    'results (1M bars through backend + worker processes vs in process; worker RSS over 20 runs)',
     () => benchResults({ ...(int('bars', values.bars) === undefined ? {} : { bars: int('bars', values.bars)! }), ...(int('runs', values.runs) === undefined ? {} : { runs: int('runs', values.runs)! }) }),
   ],
 ];
