@@ -22,6 +22,11 @@ import { dashboardPlugin } from '../http/dashboard/dashboard-plugin.js';
 import type { StartRouteSpec } from '../core/queue/submitter.js';
 import { backtestStartRoute } from '../workers/backtest/backtest-start-route.js';
 import { trainingStartRoute } from '../workers/training/training-start-route.js';
+import { modelStoreRoutes } from '../workers/artifacts/model-store-routes.js';
+import { dataRoutes } from '../workers/artifacts/data-routes.js';
+import { FileSha256Cache } from '../domain/data/file-sha256.js';
+import { FsModelStore, type ModelStore } from '../workers/artifacts/model-store.js';
+import { S3ModelStore } from '../workers/artifacts/s3-model-store.js';
 import { createRootLogger, onShutdownSignal } from './logger.js';
 import { VERSION } from './version.js';
 
@@ -105,9 +110,13 @@ export async function startBackend(
     { registry, client, operations, log, onRetry: metrics.onRetry },
     { maxAttempts: config.maxDispatchAttempts, startTimeoutMs: config.workerStartTimeoutMs },
   );
+  const dataHashes = new FileSha256Cache();
+  // Bundles live in the models dir, or in an S3-compatible bucket (KTRDR_MODEL_STORE).
+  const s3 = config.modelStore ? new S3ModelStore({ url: config.modelStore, endpoint: config.s3Endpoint, region: config.s3Region }) : undefined;
+  const modelStore: ModelStore = s3 ?? new FsModelStore(config.modelsDir);
   const routes = deps.startRoutes ?? [
-    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir }),
-    trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir }),
+    backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir, dataHashes, ...(s3 ? { modelStore: s3 } : {}) }),
+    trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, dataHashes }),
   ];
   scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
   const submitter = new Submitter({ operations, scheduler, queue }, { maxQueued: config.maxQueued });
@@ -143,12 +152,19 @@ export async function startBackend(
     ...(sweeps ? { sweeps } : {}),
     apiToken: config.apiToken,
     version: VERSION,
-    plugins: [dashboardPlugin, async (app) => app.register(metricsRoutes, { metrics, registry })],
+    plugins: [
+      dashboardPlugin,
+      async (app) => app.register(metricsRoutes, { metrics, registry }),
+      // Models and data by reference: workers fetch what their own dirs lack (no shared mount).
+      async (app) => app.register(modelStoreRoutes, { prefix: '/api/v1', store: modelStore }),
+      async (app) => app.register(dataRoutes, { prefix: '/api/v1', dataDir: config.dataDir }),
+    ],
     close: async () => {
       await scheduler?.close();
       await healthMonitor.close();
       await operations.close();
       store.close();
+      s3?.close();
     },
   });
   const address = await app.listen({ port: config.port, host: config.host });

@@ -33,7 +33,8 @@ export async function startWorker(config: WorkerConfig, deps: { log: Logger }): 
     service: kind.service,
     jobs: kind.jobs,
     capabilities,
-    settings: { dataDir: config.dataDir, modelsDir: config.modelsDir, strategiesDir: config.strategiesDir },
+    // apiUrl/apiToken: jobs fetch models and data this host lacks from the backend, and upload models.
+    settings: { dataDir: config.dataDir, modelsDir: config.modelsDir, strategiesDir: config.strategiesDir, apiUrl: config.apiUrl, apiToken: config.apiToken },
     apiUrl: config.apiUrl,
     apiToken: config.apiToken,
     drainMs: config.drainMs,

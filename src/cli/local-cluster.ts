@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { portInUseMessage } from './port-in-use.js';
 import { dirname, join, resolve } from 'node:path';
+import { isLoopbackHost, loadBackendConfig } from '../config/env.js';
+import { portInUseMessage } from './port-in-use.js';
 
 export interface LocalClusterOptions {
   backtestWorkers: number;
@@ -10,6 +11,15 @@ export interface LocalClusterOptions {
   /** Training workers that declare a GPU (WORKER_GPU=true); counted inside trainingWorkers. */
   gpuTrainingWorkers?: number;
   port: number;
+  /**
+   * Address the backend and the workers bind and advertise (a LAN address for a demo that other
+   * machines join). Anything but loopback needs KTRDR_API_TOKEN or {@link insecure}, as for
+   * `ktrdr backend`. `0.0.0.0`/`::` bind every interface and advertise 127.0.0.1.
+   * @defaultValue 127.0.0.1
+   */
+  host?: string;
+  /** Allow a non-loopback {@link host} without a token (KTRDR_INSECURE for every child). @defaultValue false */
+  insecure?: boolean;
   /** Where child logs go. @defaultValue .ktrdr/logs */
   logDir?: string;
   /** Extra environment for every child (e.g. KTRDR_DB_PATH, KTRDR_MODELS_DIR). */
@@ -65,24 +75,36 @@ const RESTART_DELAY_MS = 1_000;
 
 const CLI = new URL('./main.js', import.meta.url);
 
-/** A free TCP port on 127.0.0.1 (the OS picks it; a tiny race before the child binds is accepted). */
-export function freePort(): Promise<number> {
+/** A free TCP port on `host` (the OS picks it; a tiny race before the child binds is accepted). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.listen(0, host, () => {
       const { port } = srv.address() as { port: number };
       srv.close(() => res(port));
     });
   });
 }
 
-function portInUse(port: number): Promise<boolean> {
+function portInUse(port: number, host: string): Promise<boolean> {
   return new Promise((res) => {
     const srv = createServer();
     srv.once('error', () => res(true));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => res(false)));
+    srv.listen(port, host, () => srv.close(() => res(false)));
   });
+}
+
+/** `0.0.0.0` and `::` bind every interface; a URL cannot name them. */
+function isWildcard(host: string): boolean {
+  return ['0.0.0.0', '::', '[::]'].includes(host);
+}
+
+/** The host part of a URL that reaches a server bound to `host`. */
+function urlHost(host: string): string {
+  if (isWildcard(host)) return '127.0.0.1';
+  const bare = host.replace(/^\[|\]$/g, '');
+  return bare.includes(':') ? `[${bare}]` : bare;
 }
 
 /** The last `n` non-empty lines of a log file, indented, or '' when it cannot be read. */
@@ -140,18 +162,26 @@ function exited(child: ChildProcess): Promise<void> {
   return hasExited(child) ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
 }
 
-/** Starts a backend and workers as child processes on 127.0.0.1 and waits until all workers are registered. */
+/** Starts a backend and workers as child processes on one address and waits until all workers are registered. */
 export async function startLocalCluster(opts: LocalClusterOptions): Promise<LocalCluster> {
   const logDir = resolve(opts.logDir ?? join('.ktrdr', 'logs'));
   mkdirSync(logDir, { recursive: true });
   const timeout = opts.startTimeoutMs ?? 60_000;
   const emit = opts.onEvent ?? (() => undefined);
-  if (await portInUse(opts.port)) {
+  const host = (opts.host ?? '127.0.0.1').replace(/^\[|\]$/g, '');
+  const localTimings = Object.fromEntries(Object.entries(LOCAL_HEALTH_ENV).map(([k, v]) => [k, process.env[k] ?? v]));
+  const baseEnv: Record<string, string | undefined> = {
+    ...process.env,
+    ...localTimings,
+    ...opts.env,
+    ...(opts.insecure === true ? { KTRDR_INSECURE: 'true' } : {}),
+  };
+  // The backend's own rules (token or --insecure beyond loopback) and message, before starting anything.
+  loadBackendConfig(baseEnv, { host, port: opts.port });
+  if (await portInUse(opts.port, host)) {
     throw new Error(portInUseMessage(opts.port, 'backend'));
   }
-  const apiUrl = `http://127.0.0.1:${opts.port}`;
-  const localTimings = Object.fromEntries(Object.entries(LOCAL_HEALTH_ENV).map(([k, v]) => [k, process.env[k] ?? v]));
-  const baseEnv: Record<string, string | undefined> = { ...process.env, ...localTimings, ...opts.env };
+  const apiUrl = `http://${urlHost(host)}:${opts.port}`;
   const processes: ClusterProcess[] = [];
   const logs = new Map<string, WriteStream>();
   let stopping = false;
@@ -227,7 +257,7 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     for (const out of logs.values()) out.end();
   };
   try {
-    launch('backend', 'backend', ['backend', '--port', String(opts.port), '--host', '127.0.0.1'], apiUrl, {});
+    launch('backend', 'backend', ['backend', '--port', String(opts.port), '--host', host], apiUrl, {});
     await waitFor('the backend to answer /health', async () => ((await fetch(`${apiUrl}/health`)).ok ? true : undefined), timeout, processes);
     const token = baseEnv['KTRDR_API_TOKEN'];
     const gpu = opts.gpuTrainingWorkers ?? 0;
@@ -235,12 +265,12 @@ export async function startLocalCluster(opts: LocalClusterOptions): Promise<Loca
     for (let i = 1; i <= opts.backtestWorkers; i++) specs.push({ kind: 'backtesting', n: i, gpu: false });
     for (let i = 1; i <= opts.trainingWorkers; i++) specs.push({ kind: 'training', n: i, gpu: i <= gpu });
     for (const s of specs) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
+      const port = await freePort(host);
+      const url = `http://${urlHost(host)}:${port}`;
       launch(`${s.kind}-${s.n}`, s.kind, ['worker', s.kind, '--port', String(port)], url, {
         KTRDR_API_URL: apiUrl,
         WORKER_ID: `${s.kind}-${s.n}${s.gpu ? '-gpu' : ''}`,
-        WORKER_HOST: '127.0.0.1',
+        WORKER_HOST: host,
         WORKER_ENDPOINT_URL: url,
         WORKER_GPU: s.gpu ? 'true' : 'false',
       });
@@ -270,6 +300,11 @@ export async function runLocalClusterMain(opts: LocalClusterOptions): Promise<vo
   out.write(`ktrdr local cluster is up — API ${cluster.apiUrl} (dashboard ${cluster.apiUrl}/, API docs ${cluster.apiUrl}/docs)\n`);
   for (const p of cluster.processes) out.write(`  ${p.name.padEnd(14)} ${p.url.padEnd(24)} pid ${String(p.pid).padEnd(7)} log ${p.logFile}\n`);
   out.write(`Use it: KTRDR_API_URL=${cluster.apiUrl} ktrdr workers list   •   Ctrl+C stops everything.\n`);
+  const host = opts.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    const reach = isWildcard(host) ? `http://<this machine's address>:${opts.port}` : cluster.apiUrl;
+    out.write(`Another machine joins with: KTRDR_API_URL=${reach} KTRDR_API_TOKEN=<the same token> ktrdr worker backtesting\n`);
+  }
   const backendDied = await new Promise<boolean>((resolveStop) => {
     const onSignal = () => {
       out.write('stopping the cluster (workers drain first)…\n');

@@ -182,6 +182,21 @@ export interface BackendConfig extends HealthTimings {
   workerStartTimeoutMs: number;
   maxDispatchAttempts: number;
   maxQueued: number;
+  /** `s3://bucket/prefix`: keep model bundles in an S3-compatible bucket instead of modelsDir (KTRDR_MODEL_STORE). */
+  modelStore: string | undefined;
+  /** Endpoint of an S3-compatible server, e.g. MinIO (KTRDR_S3_ENDPOINT); AWS when unset. */
+  s3Endpoint: string | undefined;
+  /** AWS_REGION. @defaultValue 'us-east-1' */
+  s3Region: string;
+}
+
+function modelStoreUrl(env: Env): string | undefined {
+  const raw = str(env, 'KTRDR_MODEL_STORE');
+  if (raw === undefined) return undefined;
+  if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(raw)) {
+    throw new ConfigError(`KTRDR_MODEL_STORE=${raw}: expected s3://bucket or s3://bucket/prefix`);
+  }
+  return raw;
 }
 
 export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<BackendConfig> = {}): BackendConfig {
@@ -211,6 +226,9 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
     workerStartTimeoutMs: num(env, 'WORKER_START_TIMEOUT_SECONDS', 5, { min: 0.01 }) * 1000,
     maxDispatchAttempts: num(env, 'DISPATCH_MAX_ATTEMPTS', 3, { min: 1, integer: true }),
     maxQueued: num(env, 'KTRDR_MAX_QUEUED', 10_000, { min: 0, integer: true }),
+    modelStore: modelStoreUrl(env),
+    s3Endpoint: url(env, 'KTRDR_S3_ENDPOINT'),
+    s3Region: str(env, 'AWS_REGION') ?? 'us-east-1',
   };
   const merged = { ...config, ...stripUndefined(overrides) };
   checkBind('backend', 'KTRDR_API_HOST or --host', merged);

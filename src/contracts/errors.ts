@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'ENDPOINT_UNREACHABLE'
   | 'STALE_ATTEMPT'
   | 'OPERATION_ENDED'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'ARTIFACT_NOT_FOUND'
+  | 'ARTIFACT_CONFLICT';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -108,6 +110,22 @@ export class QueueFullError extends DomainError {
   readonly code = 'QUEUE_FULL';
   constructor(readonly limit: number, readonly retryAfterSeconds: number) {
     super(`The queue is full (${limit} operations waiting): retry in ${retryAfterSeconds} s, or raise KTRDR_MAX_QUEUED`);
+  }
+}
+
+/** A model bundle or data file the backend's store does not have (`kind`: model, data). */
+export class ArtifactNotFoundError extends DomainError {
+  readonly code = 'ARTIFACT_NOT_FOUND';
+  constructor(readonly kind: 'model' | 'data', readonly artifact: string, reason?: string) {
+    super(`${kind === 'model' ? 'Model' : 'Data file'} '${artifact}' not found${reason ? `: ${reason}` : ''}`);
+  }
+}
+
+/** A stored model version (or data file) already holds other content than the request expects. */
+export class ArtifactConflictError extends DomainError {
+  readonly code = 'ARTIFACT_CONFLICT';
+  constructor(readonly kind: 'model' | 'data', readonly artifact: string, reason: string) {
+    super(`${kind === 'model' ? 'Model' : 'Data file'} '${artifact}': ${reason}`);
   }
 }
 

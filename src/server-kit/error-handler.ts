@@ -13,6 +13,8 @@ const statusByCode: Record<ErrorCode, number> = {
   STALE_ATTEMPT: 409,
   OPERATION_ENDED: 409,
   QUEUE_FULL: 429,
+  ARTIFACT_NOT_FOUND: 404,
+  ARTIFACT_CONFLICT: 409,
 };
 
 interface AjvIssue {

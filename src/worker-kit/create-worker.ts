@@ -4,7 +4,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { Type, type TSchema } from 'typebox';
-import { Compile, type Validator } from 'typebox/compile';
 import {
   BOOT_ID_HEADER,
   ErrorBody,
@@ -21,6 +20,7 @@ import {
 import { OperationNotFoundError, ResultsNotAvailableError, toError } from '../contracts/errors.js';
 import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
 import { cancelReason } from '../server-kit/cancel-reason.js';
+import { buildValidatorCompiler } from '../server-kit/validator-compiler.js';
 import { BackendReporter, type NextJob } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
@@ -54,6 +54,9 @@ export interface WorkerOptions {
   /** Grace for a cancelled job to stop before its thread is terminated. @defaultValue 2000 */
   cancelGraceMs?: number;
 }
+
+/** An Ajv body validator: fills defaults into the value it checks; `errors` after a failure. */
+type ValidateBody = ((data: unknown) => boolean) & { errors?: { instancePath: string; message?: string }[] | null };
 
 /** A running worker process's pieces. The composition root listens on `app` and then calls startRegistration. */
 export interface Worker {
@@ -268,8 +271,12 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     return { code: 200, body: { success: true, operation_id: operationId, status: 'started', worker_id: opts.workerId } };
   };
 
-  /** Start routes by path, with their compiled body check, for jobs the backend hands over in a reply. */
-  const handOverTargets = new Map<string, { job: JobDefinition<TSchema>; check: Validator }>();
+  /**
+   * Start routes by path, with the very body validator the route uses (same Ajv: defaults filled in,
+   * bounded JSON, no coercion), for jobs the backend hands over in a report reply.
+   */
+  const handOverTargets = new Map<string, { job: JobDefinition<TSchema>; validate: ValidateBody }>();
+  const compileBody = buildValidatorCompiler();
   for (const job of opts.jobs) {
     const body = Type.Object(
       {
@@ -279,7 +286,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       },
       { additionalProperties: false },
     );
-    handOverTargets.set(`/${job.domain}/start`, { job, check: Compile(body) });
+    const path = `/${job.domain}/start`;
+    handOverTargets.set(path, { job, validate: compileBody({ schema: body as never, httpPart: 'body', method: 'POST', url: path }) as unknown as ValidateBody });
     app.post(
       `/${job.domain}/start`,
       { schema: { body, response: { 200: StartResponse, 400: ErrorBody, 409: ErrorBody, 503: WorkerBusyBody } } },
@@ -328,13 +336,14 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   const startHandedOver = async (next: NextJob): Promise<void> => {
     let detail: string;
     const target = handOverTargets.get(next.path);
+    const body = structuredClone(next.body);
     if (!target) detail = `no job is served at ${next.path}`;
-    else if (!target.check.Check(next.body)) {
-      const first = target.check.Errors(next.body)[0];
-      detail = `invalid request: ${first ? `${first.instancePath || '/'} ${first.message}` : 'does not match the schema'}`;
+    else if (!target.validate(body)) {
+      const first = target.validate.errors?.[0];
+      detail = `invalid request: ${first ? `${first.instancePath || '/'} ${first.message ?? ''}` : 'does not match the schema'}`;
     } else {
       try {
-        const outcome = await startJob(target.job, next.body as Record<string, unknown>, true);
+        const outcome = await startJob(target.job, body, true);
         if (outcome.code === 200) return;
         const b = outcome.body as { detail?: string; error?: string };
         detail = b.detail ?? b.error ?? `HTTP ${outcome.code}`;

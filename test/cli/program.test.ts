@@ -55,7 +55,7 @@ test('--help texts mention the important options (and the global ones)', async (
   for (const s of ['--status', '--type', '--active', '--limit']) assert.ok(list.includes(s), `operations list help lacks ${s}`);
   assert.ok((await help(['operations', 'cancel'])).includes('--reason'));
   const up = await help(['up']);
-  for (const s of ['--backtest-workers', '--training-workers', '--gpu-workers', '--port']) assert.ok(up.includes(s), `up help lacks ${s}`);
+  for (const s of ['--backtest-workers', '--training-workers', '--gpu-workers', '--port', '--host', '--insecure']) assert.ok(up.includes(s), `up help lacks ${s}`);
   const imp = await help(['data', 'import']);
   for (const s of ['<file>', '--symbol', '--timeframe', '--overwrite', '--data-dir']) assert.ok(imp.includes(s), `data import help lacks ${s}`);
   assert.ok((await help(['backend'])).includes('--host'));

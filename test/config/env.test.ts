@@ -31,5 +31,7 @@ test('bad values are refused with the variable named', () => {
   assert.throws(() => loadBackendConfig({ KTRDR_MAX_QUEUED: '-1' }), (e) => e instanceof ConfigError && /KTRDR_MAX_QUEUED=-1: must be an integer >= 0/.test(e.message));
   assert.throws(() => loadBackendConfig({ WORKER_START_TIMEOUT_SECONDS: 'soon' }), /WORKER_START_TIMEOUT_SECONDS=soon: must be a number/);
   assert.throws(() => loadBackendConfig({ KTRDR_ENV: '../etc' }), /KTRDR_ENV=\.\.\/etc: only letters, digits/);
+  assert.throws(() => loadBackendConfig({ KTRDR_MODEL_STORE: 'gs://bucket' }), /KTRDR_MODEL_STORE=gs:\/\/bucket: expected s3:\/\/bucket/);
+  assert.equal(loadBackendConfig({ KTRDR_MODEL_STORE: 's3://models/ktrdr', KTRDR_S3_ENDPOINT: 'http://minio:9000' }).s3Endpoint, 'http://minio:9000');
   assert.throws(() => loadWorkerConfig('backtesting', {}), /KTRDR_API_URL is not set/);
 });

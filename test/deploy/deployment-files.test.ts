@@ -275,7 +275,7 @@ describe('compose files (both)', () => {
       }
     });
 
-    it(`${file}: workers know the backend, mount shared models, and KTRDR_ENV selects an existing YAML`, () => {
+    it(`${file}: workers know the backend, keep models and data on volumes, and KTRDR_ENV selects an existing YAML`, () => {
       for (const [name, s] of Object.entries(doc.services)) {
         const env = serviceEnv(s);
         const ktrdrEnv = interpolateDefault(env['KTRDR_ENV'] ?? '');
@@ -388,26 +388,17 @@ describe('docker/docker-compose.multihost.yml (remote workers)', () => {
     for (const v of required) assert.ok(example[v], `${v} missing from multihost.env.example`);
   });
 
-  it('remote workers use the same models path as the single-host backend (model paths are absolute)', () => {
-    const single = loadCompose('docker/docker-compose.yml').doc.services['backend']!;
-    const backendModels = serviceEnv(single)['KTRDR_MODELS_DIR'];
-    for (const [name, s] of Object.entries(doc.services)) assert.equal(serviceEnv(s)['KTRDR_MODELS_DIR'], backendModels, name);
-  });
-
-  it('docker-compose.nfs.yml moves the single-host models and data volumes to the same NFS exports', () => {
-    const nfs = loadCompose('docker/docker-compose.nfs.yml').doc;
-    const single = loadCompose('docker/docker-compose.yml').doc;
-    for (const v of ['ktrdr-models', 'ktrdr-data']) {
-      assert.ok(single.volumes && v in single.volumes, `${v} not in docker-compose.yml`);
-      assert.deepEqual(nfs.volumes?.[v], doc.volumes?.[v], `${v}: backend host and worker hosts mount different storage`);
+  it('shares no storage: models and data are local volumes of this machine (workers fetch from the backend)', () => {
+    for (const [name, s] of Object.entries(doc.services)) {
+      const m = mounts(s);
+      assert.deepEqual([...m.keys()].sort(), ['/app/data', '/app/models'], name);
+      for (const source of m.values()) assert.ok(doc.volumes && source in doc.volumes, `${name}: ${source} is a named volume of this file`);
     }
-  });
-
-  it('models (and data) are NFS volumes', () => {
-    for (const v of ['ktrdr-models', 'ktrdr-data']) {
-      const vol = doc.volumes?.[v];
-      assert.equal(vol?.driver_opts?.['type'], 'nfs', v);
+    for (const [v, vol] of Object.entries(doc.volumes ?? {})) {
+      assert.ok(vol === null || (vol.driver_opts === undefined && (vol.driver ?? 'local') === 'local'), `${v}: a local volume, not a network mount`);
     }
+    assert.ok(!existsSync(join(repoRoot, 'docker/docker-compose.nfs.yml')), 'the NFS override is gone: nothing needs a shared mount');
+    assert.doesNotMatch(read('docker/multihost.env.example'), /NFS/);
   });
 });
 

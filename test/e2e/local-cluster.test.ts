@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { api, CLI, freePort, tempDir, waitFor, waitForStatus } from '../helpers/cluster.js';
@@ -164,4 +165,41 @@ test('`ktrdr backend`, `ktrdr worker` and `ktrdr up` on a busy port print one cl
     assert.match(stderr, pattern);
     assert.doesNotMatch(stderr, /EADDRINUSE/);
   }
+});
+
+test('`ktrdr up --host` binds the backend and every worker on that address and registers them there', async (t) => {
+  // 127.0.0.2 is loopback (no token needed) but not 127.0.0.1: nothing may listen on the default address.
+  const port = await freePort();
+  const { io } = up(t, ['--host', '127.0.0.2', '--port', String(port), '--backtest-workers', '1', '--training-workers', '1']);
+  await waitFor('cluster up', () => io.out.includes('Ctrl+C stops everything') || undefined, { timeoutMs: 60_000 });
+  const base = `http://127.0.0.2:${port}`;
+  assert.match(io.out, new RegExp(`API ${base.replace(/\./g, '\\.')} `));
+  assert.doesNotMatch(io.out, /Another machine joins/, 'loopback: nothing to join');
+  const workers = (await api(base, '/api/v1/workers')).body as { worker_id: string; endpoint_url: string }[];
+  assert.deepEqual(workers.map((w) => w.worker_id).sort(), ['backtesting-1', 'training-1']);
+  for (const w of workers) {
+    assert.match(w.endpoint_url, /^http:\/\/127\.0\.0\.2:\d+$/);
+    assert.equal((await fetch(`${w.endpoint_url}/health`)).status, 200);
+    await assert.rejects(fetch(w.endpoint_url.replace('127.0.0.2', '127.0.0.1') + '/health'), 'the worker is not on 127.0.0.1');
+  }
+  await assert.rejects(fetch(`http://127.0.0.1:${port}/health`), 'the backend is not on 127.0.0.1');
+});
+
+test('`ktrdr up --host` beyond loopback wants a token or --insecure, with the backend\'s message, before starting anything', async (t) => {
+  const dir = tempDir();
+  t.after(() => dir.remove());
+  const env: Record<string, string | undefined> = { ...process.env, KTRDR_DB_PATH: join(dir.path, 'ktrdr.db'), LOG_LEVEL: 'warn' };
+  delete env['KTRDR_API_TOKEN'];
+  delete env['KTRDR_API_TOKEN_FILE'];
+  delete env['KTRDR_INSECURE'];
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    // 10.77.0.9 is never bound: the refusal comes first.
+    const child = execFile(process.execPath, [CLI, 'up', '--host', '10.77.0.9', '--log-dir', join(dir.path, 'logs')], { env, timeout: 30_000 }, (_e, _o, err) =>
+      resolve({ code: child.exitCode, stderr: err }),
+    );
+  });
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /^error: refusing to run the backend on 10\.77\.0\.9 without KTRDR_API_TOKEN: .*or pass --insecure \(KTRDR_INSECURE=true\)/);
+  assert.equal(stderr.trim().split('\n').length, 1, stderr);
+  assert.equal(existsSync(join(dir.path, 'logs', 'backend.log')), false, 'no process was started');
 });

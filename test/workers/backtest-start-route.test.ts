@@ -46,3 +46,29 @@ test('the operation records the model version next to the model path', async (t)
   const rules = await route.prepare({ strategy_name: 'rsi_reversion_rules', ...dates, initial_capital: 100_000 } as never);
   assert.equal((rules.metadata.parameters as Record<string, unknown>)['model_version'], null);
 });
+
+test('the backend pins each CSV by hash and never parses it; a missing file is a 400 naming symbol or timeframe', async (t) => {
+  const { createHash } = await import('node:crypto');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-pin-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Not a valid CSV at all: the backend only hashes it (the worker checks the dates).
+  writeFileSync(join(dataDir, 'EURUSD_1h.csv'), 'not,a,csv\n');
+  const pinned = backtestStartRoute({ dataDir, strategiesDir: join(repoRoot, 'strategies'), modelsDir: join(repoRoot, 'no-models') });
+  const body = { strategy_name: 'rsi_reversion_rules', ...dates, initial_capital: 100_000, data_sha256: { EURUSD_1h: '0'.repeat(64) } };
+  const prepared = await pinned.prepare(body as never);
+  const sha = createHash('sha256').update('not,a,csv\n').digest('hex');
+  assert.deepEqual((prepared.payload as Record<string, unknown>)['data_sha256'], { EURUSD_1h: sha }, "the client's hash is replaced");
+  const issue = async (extra: object) => {
+    try {
+      await pinned.prepare({ ...body, ...extra } as never);
+    } catch (e) {
+      assert.ok(e instanceof InvalidRequestError);
+      return e.message;
+    }
+    assert.fail('expected InvalidRequestError');
+  };
+  assert.match(await issue({ symbol: 'GBPUSD' }), /^symbol: no GBPUSD 1h data/);
+  assert.match(await issue({ timeframe: '4h' }), /^timeframe: no EURUSD 4h data: .*EURUSD is available in 1h/);
+});

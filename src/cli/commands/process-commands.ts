@@ -45,6 +45,8 @@ export function registerProcessCommands(program: Command): void {
     .option('--training-workers <n>', 'CPU training workers', parseCount, 1)
     .option('--gpu-workers <n>', 'how many of the training workers declare a GPU (WORKER_GPU=true)', parseCount, 0)
     .option('--port <n>', 'backend port', parsePort, 8000)
+    .option('--host <addr>', 'address the backend and workers bind and advertise, e.g. a LAN address for a demo (needs KTRDR_API_TOKEN or --insecure beyond loopback)', '127.0.0.1')
+    .option('--insecure', 'allow a non-loopback --host without KTRDR_API_TOKEN (trusted networks only; $KTRDR_INSECURE)')
     .option('--log-dir <dir>', "where each child's log goes", '.ktrdr/logs')
     .option('--restart-workers', 'start a worker again when it crashes (the default)')
     .option('--no-restart-workers', 'leave a crashed worker down')
@@ -52,15 +54,18 @@ export function registerProcessCommands(program: Command): void {
       'after',
       '\nLocal health timings: a dead worker is marked unavailable within seconds and removed after 10 s\n' +
         '(HEALTH_CHECK_* and WORKER_REMOVAL_THRESHOLD_SECONDS in the environment override them).\n' +
-        '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080',
+        '\nExamples:\n  ktrdr up\n  ktrdr up --backtest-workers 4 --training-workers 2 --port 8080\n' +
+          '  KTRDR_API_TOKEN=$(openssl rand -hex 32) ktrdr up --host 192.168.1.20   # a LAN demo other machines can join',
     )
-    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number; logDir: string; restartWorkers?: boolean }) => {
+    .action(async (o: { backtestWorkers: number; trainingWorkers: number; gpuWorkers: number; port: number; host: string; insecure?: boolean; logDir: string; restartWorkers?: boolean }) => {
       const { runLocalClusterMain } = await import('../local-cluster.js');
       await runLocalClusterMain({
         backtestWorkers: o.backtestWorkers,
         trainingWorkers: o.trainingWorkers,
         gpuTrainingWorkers: o.gpuWorkers,
         port: o.port,
+        host: o.host,
+        insecure: o.insecure === true,
         logDir: o.logDir,
         restartWorkers: o.restartWorkers !== false,
       });

@@ -19,7 +19,8 @@ export interface LoadOhlcvOptions {
   readonly endDate?: string;
 }
 
-function describeAvailable(dataDir: string, symbol: string): string {
+/** What data `dataDir` has, for a "not found" message (same symbol first). */
+export function describeAvailable(dataDir: string, symbol: string): string {
   let available;
   try {
     available = listAvailableData(dataDir);

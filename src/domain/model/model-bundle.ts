@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ZScoreNormalization } from './feature-normalization.js';
@@ -128,8 +128,10 @@ export async function saveModelBundle(options: SaveModelBundleOptions): Promise<
   const strategyDir = join(modelsDir, strategyName);
   let tmpDir: string | undefined;
   try {
-    await mkdir(strategyDir, { recursive: true });
+    // Readable by others (0755 folders): a backend or a worker under another uid serves or reads them.
+    await mkdir(strategyDir, { recursive: true, mode: 0o755 });
     tmpDir = await mkdtemp(join(strategyDir, `.tmp-${timeframe}-`));
+    await chmod(tmpDir, 0o755); // mkdtemp makes it 0700
     const createdAt = new Date().toISOString();
     const features: StoredFeatures = { feature_names: [...featureNames], normalization };
     await writeModelArtifacts(model, tmpDir);

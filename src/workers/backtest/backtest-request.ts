@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import { SYMBOL_PATTERN } from '../../domain/data/data-files.js';
 import { MODEL_REF_PATTERN } from '../../domain/model/model-ref.js';
 import { STRATEGY_NAME_PATTERN } from '../../domain/strategy/load-strategy.js';
+import { DataSha256Field, ModelSha256Field } from '../artifacts/artifact-fields.js';
 
 const DATE = '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$';
 
@@ -30,6 +31,8 @@ export const BacktestStartRequest = Type.Object(
   model_path: Type.Optional(
     Type.String({ pattern: MODEL_REF_PATTERN, maxLength: 300, description: "Model reference {strategy}/{timeframe}_v{N} inside the models dir; the strategy's latest when omitted" }),
   ),
+  model_sha256: ModelSha256Field,
+  data_sha256: DataSha256Field,
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { STRATEGY_NAME_PATTERN } from '../../domain/strategy/load-strategy.js';
 import { SYMBOL_PATTERN } from '../../domain/data/data-files.js';
+import { DataSha256Field } from '../artifacts/artifact-fields.js';
 
 const DATE = '^\\d{4}-\\d{2}-\\d{2}([T ][0-9:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$';
 
@@ -17,6 +18,7 @@ export const TrainingStartRequest = Type.Object(
     prefer_gpu: Type.Optional(Type.Boolean({ default: true, description: 'Try GPU workers first (backend only)' })),
     require_gpu: Type.Optional(Type.Boolean({ default: false, description: 'Only GPU workers (backend only)' })),
     force: Type.Optional(Type.Boolean({ default: false, description: 'Train a rules-mode strategy anyway (its backtests do not use the model)' })),
+    data_sha256: DataSha256Field,
   },
   { additionalProperties: false },
 );

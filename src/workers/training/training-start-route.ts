@@ -2,16 +2,22 @@ import { InvalidRequestError } from '../../contracts/errors.js';
 import type { StartRouteSpec } from '../../core/queue/submitter.js';
 import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { StrategyConfig } from '../../domain/strategy/strategy-config.js';
-import { checkDataCoverage, loadStrategyOr400, parseDateRange, withTimeframeOr400 } from '../request-checks.js';
+import { FileSha256Cache } from '../../domain/data/file-sha256.js';
+import { requiredTimeframes } from '../../domain/features/build-features.js';
+import { dataSha256Or400 } from '../artifacts/data-identity.js';
+import { loadStrategyOr400, parseDateRange, withTimeframeOr400 } from '../request-checks.js';
 import { TrainingStartRequest } from './training-request.js';
 
 export interface TrainingRouteSettings {
   dataDir: string;
   strategiesDir: string;
+  /** Hashes of the data files (shared with other routes); one of its own when absent. */
+  dataHashes?: FileSha256Cache;
 }
 
 /** Backend side of training: validates, then routes GPU workers first (CPU fallback) unless require_gpu. */
 export function trainingStartRoute(settings: TrainingRouteSettings): StartRouteSpec<typeof TrainingStartRequest> {
+  const hashes = settings.dataHashes ?? new FileSha256Cache();
   return {
     paths: ['/training/start', '/trainings/start'],
     operationType: 'training',
@@ -19,7 +25,7 @@ export function trainingStartRoute(settings: TrainingRouteSettings): StartRouteS
     workerPath: '/training/start',
     body: TrainingStartRequest,
     summary: 'Train a strategy model on a free training worker (GPU first, CPU fallback)',
-    prepare(body) {
+    async prepare(body) {
       if ((body.strategy_name === undefined) === (body.strategy_yaml === undefined)) {
         throw InvalidRequestError.field('strategy_name', 'give exactly one of strategy_name or strategy_yaml');
       }
@@ -46,8 +52,12 @@ export function trainingStartRoute(settings: TrainingRouteSettings): StartRouteS
       }
       if (body.start_date !== undefined && body.end_date !== undefined) parseDateRange(body.start_date, body.end_date);
       const symbols = body.symbols ?? [...strategy.training_data.symbols.symbols];
-      for (const symbol of symbols) checkDataCoverage(effective, settings.dataDir, symbol, body.start_date, body.end_date);
-      const { prefer_gpu, require_gpu, force: _force, ...payload } = body;
+      // Pins each CSV by hash (the worker fetches what it lacks and checks the dates: no CSV is
+      // parsed here).
+      const dataSha256: Record<string, string> = {};
+      for (const symbol of symbols) Object.assign(dataSha256, await dataSha256Or400(hashes, settings.dataDir, symbol, requiredTimeframes(effective)));
+      const { prefer_gpu, require_gpu, force: _force, data_sha256: _d, ...rest } = body;
+      const payload = { ...rest, data_sha256: dataSha256 };
       return {
         metadata: {
           symbol: symbols.join(','),
