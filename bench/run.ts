@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: every benchmark, numbers and ratios against the targets.
  * `npm run bench -- [section words…] [--jobs N] [--workers N] [--sleep-ms N] [--idle N] [--poll-seconds N]`:
- * only the sections whose title contains a word; the flags scale the cluster bench (default 1,000 jobs on 4 workers).
+ * only the sections whose title contains a word; the flags scale the cluster bench (default 1,000 jobs on 4 workers),
+ * `--bars N --runs N` the results bench (default 1,000,000 bars, 20 runs; `npm run bench -- results`).
  */
 import { parseArgs } from 'node:util';
 import { benchCluster, type BenchResult } from './cluster.bench.js';
 import { benchCore } from './core.bench.js';
 import { benchBacktestEngine } from './backtest-engine.bench.js';
 import { benchBacktestPipeline } from './backtest-pipeline.bench.js';
+import { benchResults } from './results.bench.js';
 import { benchTraining } from './training.bench.js';
 
 const { values, positionals } = parseArgs({
@@ -18,6 +20,8 @@ const { values, positionals } = parseArgs({
     'sleep-ms': { type: 'string' },
     idle: { type: 'string' },
     'poll-seconds': { type: 'string' },
+    bars: { type: 'string' },
+    runs: { type: 'string' },
   },
 });
 const int = (flag: string, v: string | undefined): number | undefined => {
@@ -40,6 +44,10 @@ const sections: [string, () => Promise<BenchResult[]>][] = [
   ['backtest engine (1M bars)', benchBacktestEngine],
   ['backtest pipeline (1M bars: features, inference, bar loop)', benchBacktestPipeline],
   ['training (50k × 40, MLP [64,32])', benchTraining],
+  [
+    'results (1M bars through backend + worker processes vs in process; worker RSS over 20 runs)',
+    () => benchResults({ ...(int('bars', values.bars) === undefined ? {} : { bars: int('bars', values.bars)! }), ...(int('runs', values.runs) === undefined ? {} : { runs: int('runs', values.runs)! }) }),
+  ],
 ];
 for (const [title, fn] of sections) {
   if (positionals.length > 0 && !positionals.some((o) => title.includes(o))) continue;

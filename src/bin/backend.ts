@@ -10,6 +10,8 @@ import { planSweep } from '../workers/sweep/plan-sweep.js';
 import { MemoryWorkQueue, type QueueEntry } from '../core/queue/work-queue.js';
 import { OperationsService } from '../core/operations/operations-service.js';
 import { openOperationStore } from '../core/operations/open-operation-store.js';
+import { ResultFiles } from '../core/results/result-files.js';
+import { withResultFiles } from '../core/results/with-result-files.js';
 import { HealthMonitor } from '../core/registry/health-monitor.js';
 import { WorkerAdmission } from '../core/registry/worker-admission.js';
 import { WorkerRegistry } from '../core/registry/worker-registry.js';
@@ -45,7 +47,9 @@ export async function startBackend(
   deps: { log: Logger; startRoutes?: readonly StartRouteSpec[] },
 ): Promise<RunningBackend> {
   const log = deps.log;
-  const store = await openOperationStore(config.databaseUrl ?? config.dbPath);
+  const resultFiles = new ResultFiles({ dir: config.resultsDir });
+  // Results fetched by polling (base64 inline) are kept as files too, like pushed ones.
+  const store = withResultFiles(await openOperationStore(config.databaseUrl ?? config.dbPath), resultFiles);
   const registry = new WorkerRegistry();
   const client = new HttpWorkerClient({ apiToken: config.apiToken, requestTimeoutMs: config.workerRequestTimeoutMs });
   // Reads the operations service lazily: it is created right below, with the metrics' listener.
@@ -151,6 +155,7 @@ export async function startBackend(
     maxQueued: config.maxQueued,
     startRoutes: routes,
     submitter,
+    resultFiles,
     ...(sweeps ? { sweeps } : {}),
     apiToken: config.apiToken,
     version: VERSION,

@@ -36,7 +36,10 @@ export interface ListWorkersQuery {
   status?: string;
 }
 
-/** `GET /api/v1/operations/{id}/results`: the full result artifact; its shape depends on the operation type. */
+/**
+ * `GET /api/v1/operations/{id}/results`: the result artifact; its shape depends on the operation
+ * type. A backtest's `equity_curve` is `{ time[], equity[], benchmark_equity[], drawdown_pct[], bars, downsampled }`.
+ */
 export interface ResultsResponse {
   success: boolean;
   data: unknown;
@@ -156,9 +159,10 @@ export class BackendClient {
     return this.#request('GET', `/api/v1/operations/${encodeURIComponent(operationId)}/metrics${queryString({ cursor })}`);
   }
 
-  /** `GET /api/v1/operations/{id}/results`. */
-  getResults(operationId: string): Promise<ResultsResponse> {
-    return this.#request('GET', `/api/v1/operations/${encodeURIComponent(operationId)}/results`);
+  /** `GET /api/v1/operations/{id}/results`: the equity curve downsampled, or every bar with `equity: 'full'`. */
+  getResults(operationId: string, query: { equity?: 'full' | 'downsampled'; maxPoints?: number } = {}): Promise<ResultsResponse> {
+    const qs = queryString({ equity: query.equity, max_points: query.maxPoints });
+    return this.#request('GET', `/api/v1/operations/${encodeURIComponent(operationId)}/results${qs}`);
   }
 
   /** `POST /api/v1/sweeps`. */

@@ -55,6 +55,10 @@ export const ENV_SPEC = {
   KTRDR_API_HOST: { type: 'string', readBy: BACKEND, defaultText: '`0.0.0.0` with a token, else `127.0.0.1`', description: 'Listen address (`--host`).' },
   KTRDR_API_PORT: { type: 'integer', min: 0, default: 8000, readBy: BACKEND, description: 'Listen port (`--port`).' },
   KTRDR_DB_PATH: { type: 'path', default: 'data/ktrdr.db', readBy: BACKEND, description: 'SQLite operations database (unless `KTRDR_DATABASE_URL` is set).' },
+  KTRDR_RESULTS_DIR: {
+    type: 'path', readBy: BACKEND, defaultText: '`results` next to `KTRDR_DB_PATH`',
+    description: "Result files (a backtest's full equity curve, one binary file per operation); keep it on the same volume as the database.",
+  },
   KTRDR_DATABASE_URL: {
     type: 'string', pattern: /^postgres(ql)?:\/\/[^/]/i, patternHint: 'must be a postgres:// URL (e.g. postgres://ktrdr@db:5432/ktrdr); leave it unset for SQLite at KTRDR_DB_PATH', readBy: BACKEND,
     description: 'PostgreSQL operations store (`postgres://user:pass@host:5432/db`) instead of SQLite; see [operations-store.md](operations-store.md).',

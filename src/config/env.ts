@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ENV_SPEC, rawEnv, readEnv, type Env, type LogLevel, type NumericEnvName } from './env-schema.js';
 
@@ -106,6 +106,8 @@ export interface BackendConfig extends HealthTimings {
   dbPath: string;
   /** PostgreSQL operations store (KTRDR_DATABASE_URL); undefined: SQLite at dbPath. */
   databaseUrl: string | undefined;
+  /** Files of result artifacts' binary fields (equity curves). @defaultValue `results` next to the database */
+  resultsDir: string;
   dataDir: string;
   modelsDir: string;
   strategiesDir: string;
@@ -131,12 +133,15 @@ export function loadBackendConfig(rawEnv: Env = process.env, overrides: Partial<
   const env = withYaml(rawEnv);
   const token = apiToken(env);
   const seconds = (name: NumericEnvName): number => readEnv(env, name) * 1000;
+  // Result files live next to the database unless told otherwise (also when a caller overrides dbPath).
+  const dbPath = overrides.dbPath ?? readEnv(env, 'KTRDR_DB_PATH');
   const config: BackendConfig = {
     // Without a token, only this machine may talk to the backend unless told otherwise.
     host: readEnv(env, 'KTRDR_API_HOST') ?? (token === undefined ? '127.0.0.1' : '0.0.0.0'),
     port: readEnv(env, 'KTRDR_API_PORT'),
-    dbPath: readEnv(env, 'KTRDR_DB_PATH'),
+    dbPath,
     databaseUrl: readEnv(env, 'KTRDR_DATABASE_URL'),
+    resultsDir: readEnv(env, 'KTRDR_RESULTS_DIR') ?? join(dirname(dbPath), 'results'),
     dataDir: readEnv(env, 'KTRDR_DATA_DIR'),
     modelsDir: readEnv(env, 'KTRDR_MODELS_DIR'),
     strategiesDir: readEnv(env, 'KTRDR_STRATEGIES_DIR'),

@@ -9,3 +9,5 @@ export * from './sweep.js';
 export * from './patterns.js';
 export * from './start-requests.js';
 export * from './results.js';
+export * from './series-frame.js';
+export * from './report-frame.js';

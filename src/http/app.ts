@@ -7,6 +7,7 @@ import type { Scheduler } from '../core/queue/scheduler.js';
 import type { WorkQueue } from '../core/queue/work-queue.js';
 import type { WorkerAdmission } from '../core/registry/worker-admission.js';
 import type { WorkerRegistry } from '../core/registry/worker-registry.js';
+import type { ResultFiles } from '../core/results/result-files.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { registerServerKit, serverOptions } from '../server-kit/server-kit.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   startRoutes: readonly StartRouteSpec[];
   /** The submission path (built from scheduler, queue and maxQueued when absent). */
   submitter?: Submitter;
+  /** Files of the artifacts' binary fields (equity curves); inline in the store when absent. */
+  resultFiles?: ResultFiles;
   /** Sweeps (`/sweeps` routes) when given. */
   sweeps?: SweepService;
   /**
@@ -67,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     admission: deps.admission,
     onRegistered: () => deps.scheduler.kick(),
   });
-  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations, queuePosition: (id) => deps.queue.position(id), assignNext: (workerId) => deps.scheduler.assignTo(workerId) });
+  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations, queuePosition: (id) => deps.queue.position(id), assignNext: (workerId) => deps.scheduler.assignTo(workerId), ...(deps.resultFiles ? { resultFiles: deps.resultFiles } : {}) });
   const submitter =
     deps.submitter ??
     new Submitter({ operations: deps.operations, scheduler: deps.scheduler, queue: deps.queue }, deps.maxQueued === undefined ? {} : { maxQueued: deps.maxQueued });

@@ -15,8 +15,8 @@ export interface HttpJsonRequest {
   method: string;
   url: string;
   headers?: Record<string, string>;
-  /** Sent as is (the caller serialises); a content-type header is the caller's. */
-  body?: string;
+  /** Sent as is (the caller serialises; bytes for a binary body); a content-type header is the caller's. */
+  body?: string | Uint8Array;
   /** Deadline for the whole exchange (connect, send, receive). */
   timeoutMs: number;
   signal?: AbortSignal;

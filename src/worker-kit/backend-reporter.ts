@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { OperationReport } from '../contracts/index.js';
+import { encodeReportFrame, REPORT_FRAME_MEDIA_TYPE, type OperationReport } from '../contracts/index.js';
 import { toError } from '../contracts/errors.js';
 import { requestJson } from '../net/http-json.js';
+import { artifactToWire, hasBytes, mediaTypeOf } from './artifact-wire.js';
 
 export interface BackendReporterDeps {
   log: Logger;
@@ -89,9 +90,19 @@ export class BackendReporter {
 
   async #send(operationId: string, report: OperationReport, budgetMs: number, onReply?: (body: unknown) => void): Promise<ReportAnswer> {
     const deadline = this.#now() + budgetMs;
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = {};
     if (this.#opts.apiToken) headers['authorization'] = `Bearer ${this.#opts.apiToken}`;
-    const body = JSON.stringify(report);
+    // An artifact with bytes (a backtest's equity curve) goes as a report frame: JSON + raw bytes,
+    // no base64 and no JSON pass over them. A backend that does not know the frame (415) gets JSON.
+    let isFrame = hasBytes(report.artifact);
+    let body: string | Uint8Array = '';
+    const encode = () => {
+      headers['content-type'] = isFrame ? REPORT_FRAME_MEDIA_TYPE : 'application/json';
+      body = isFrame
+        ? encodeReportFrame(report as unknown as Record<string, unknown>, mediaTypeOf)
+        : JSON.stringify(report.artifact === undefined ? report : { ...report, artifact: artifactToWire(report.artifact) });
+    };
+    encode();
     let delay = this.#opts.initialBackoffMs;
     for (let attempt = 1; !this.#abort.signal.aborted; attempt++) {
       try {
@@ -113,6 +124,11 @@ export class BackendReporter {
             }
           }
           return 'accepted';
+        }
+        if (res.status === 415 && isFrame) {
+          isFrame = false;
+          encode();
+          continue;
         }
         if (res.status === 409 || res.status === 404) {
           this.#log.warn({ operationId, status: res.status, detail: text.slice(0, 300) }, 'backend refused the report: attempt is stale');

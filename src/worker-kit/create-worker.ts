@@ -26,6 +26,7 @@ import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
 import { runInThread } from './run-in-thread.js';
 import { WorkerOperations } from './worker-operations.js';
+import { artifactToWire } from './artifact-wire.js';
 
 export interface WorkerDeps {
   log: Logger;
@@ -180,9 +181,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   app.get('/api/v1/operations/:operationId/results', { schema: { params: IdParams } }, async (req) => {
     const id = req.params.operationId;
     if (!operations.has(id)) throw new OperationNotFoundError(id);
-    const { found, artifact } = operations.artifact(id);
-    if (!found) throw new ResultsNotAvailableError(id, 'the operation has no result artifact (yet)');
-    return { success: true, data: artifact };
+    const { found, artifact, dropped } = operations.artifact(id);
+    if (!found) {
+      throw new ResultsNotAvailableError(id, dropped ? 'it was delivered to the backend and dropped here; read it there' : 'the operation has no result artifact (yet)');
+    }
+    return { success: true, data: artifactToWire(artifact) };
   });
   app.delete(
     '/api/v1/operations/:operationId/cancel',
@@ -317,11 +320,16 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         error_message: op.error_message,
         result_summary: op.result_summary,
         metrics,
+        // Bytes stay bytes: the reporter sends them attached to the report, not as base64.
         ...(artifact === undefined ? {} : { artifact }),
         accepting_work: accepting,
       })
       .then(({ answer, next }) => {
-        if (answer !== 'unreachable') operations.markFinalStateDelivered(operationId);
+        if (answer !== 'unreachable') {
+          operations.markFinalStateDelivered(operationId);
+          // The backend has the artifact (or wants none of this attempt): don't keep tens of MiB here.
+          operations.dropArtifact(operationId);
+        }
         // Same tick: the handed-over job takes the worker before any direct start can.
         if (accepting) offered--;
         if (next) void startHandedOver(next);

@@ -7,6 +7,11 @@ export type ProgressUpdate = Partial<Omit<Progress, 'context'>> & { context?: Re
 /** What a job returns: the summary stored on the operation and, optionally, a full result artifact. */
 export interface JobOutput {
   summary: Record<string, unknown>;
+  /**
+   * The full result. Top-level `Uint8Array` fields that own their buffer (a series frame, see
+   * contracts/series-frame.ts) are moved out of the job thread without a copy and travel to the
+   * backend as base64, which stores them as files.
+   */
   artifact?: unknown;
 }
 

@@ -6,13 +6,14 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { JobCancelledError, type ThreadJobContext, type ThreadJobFn } from './job.js';
+import { transferables } from './artifact-wire.js';
 import { serializeError, type FromThread, type RunRequest, type ThreadReport, type ToThread } from './thread-messages.js';
 
 const port = parentPort!;
 
 async function runJob(input: RunRequest): Promise<void> {
   const flag = new Int32Array(input.cancelFlag);
-  const post = (msg: ThreadReport) => port.postMessage({ ...msg, runId: input.runId } satisfies FromThread);
+  const post = (msg: ThreadReport, transfer: ArrayBuffer[] = []) => port.postMessage({ ...msg, runId: input.runId } satisfies FromThread, transfer);
   const ctx: ThreadJobContext = {
     operationId: input.operationId,
     settings: input.settings,
@@ -29,7 +30,8 @@ async function runJob(input: RunRequest): Promise<void> {
     if (typeof mod.run !== 'function') throw new Error(`job module ${input.module} does not export run()`);
     const output = await mod.run(input.params, ctx);
     if (ctx.isCancelled()) post({ kind: 'cancelled', message: 'Operation cancelled' });
-    else post({ kind: 'done', output });
+    // The artifact's byte buffers (a backtest's equity curve) are moved to the HTTP thread, not copied.
+    else post({ kind: 'done', output }, transferables(output.artifact));
   } catch (err) {
     if (err instanceof JobCancelledError || ctx.isCancelled()) {
       post({ kind: 'cancelled', message: err instanceof Error ? err.message : 'Operation cancelled' });

@@ -11,7 +11,10 @@ import type { JobOutput, ProgressUpdate } from './job.js';
 interface Entry {
   op: Operation;
   metrics: MetricRecord[];
+  /** The full result until the backend has it (then dropped: it may be tens of MiB). */
   artifact: unknown;
+  /** The artifact was delivered to the backend and dropped here. */
+  artifactDropped: boolean;
   controller: AbortController;
   /** The backend has the final state (it acknowledged the pushed report, or read the op after it ended). */
   finalStateRead: boolean;
@@ -28,10 +31,17 @@ export class WorkerOperations {
   readonly #seen = new Set<string>();
   readonly #workerId: string;
   readonly #keep: number;
+  readonly #keepArtifacts: number;
 
-  constructor(workerId: string, keep = 200) {
+  /**
+   * @param keep finished operations remembered (their small records)
+   * @param keepArtifacts artifacts held that the backend has not acknowledged; beyond it the
+   *   oldest is dropped (the backend reads a final state within seconds, or never will)
+   */
+  constructor(workerId: string, keep = 200, keepArtifacts = 4) {
     this.#workerId = workerId;
     this.#keep = keep;
+    this.#keepArtifacts = keepArtifacts;
   }
 
   /** True when this process already accepted an operation with this id. */
@@ -65,7 +75,7 @@ export class WorkerOperations {
       attempt_id: attemptId,
     };
     const controller = new AbortController();
-    this.#entries.set(operationId, { op, metrics: [], artifact: undefined, controller, finalStateRead: false });
+    this.#entries.set(operationId, { op, metrics: [], artifact: undefined, artifactDropped: false, controller, finalStateRead: false });
     this.#prune();
     return { op, signal: controller.signal };
   }
@@ -107,9 +117,25 @@ export class WorkerOperations {
     return { metrics, new_cursor: Math.max(cursor, e.metrics.length) };
   }
 
-  artifact(operationId: string): { found: boolean; artifact: unknown } {
+  /** The op's artifact; `dropped` when it was delivered to the backend and forgotten here. */
+  artifact(operationId: string): { found: boolean; artifact: unknown; dropped: boolean } {
     const e = this.#entries.get(operationId);
-    return { found: e !== undefined && e.artifact !== undefined, artifact: e?.artifact };
+    return { found: e !== undefined && e.artifact !== undefined, artifact: e?.artifact, dropped: e?.artifactDropped ?? false };
+  }
+
+  /** Forgets an op's artifact once the backend has it; the op's record and summary stay. */
+  dropArtifact(operationId: string): void {
+    const e = this.#entries.get(operationId);
+    if (!e || e.artifact === undefined) return;
+    e.artifact = undefined;
+    e.artifactDropped = true;
+  }
+
+  /** How many artifacts this worker still holds. */
+  artifactCount(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) if (e.artifact !== undefined) n++;
+    return n;
   }
 
   complete(operationId: string, output: JobOutput): void {
@@ -121,6 +147,14 @@ export class WorkerOperations {
         progress: { ...e.op.progress, percentage: 100, current_step: 'Completed' },
       };
     });
+    let excess = this.artifactCount() - this.#keepArtifacts;
+    for (const [id, e] of this.#entries) {
+      if (excess <= 0) break;
+      if (id !== operationId && e.artifact !== undefined) {
+        this.dropArtifact(id);
+        excess--;
+      }
+    }
   }
 
   fail(operationId: string, message: string): void {

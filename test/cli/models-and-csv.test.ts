@@ -76,4 +76,19 @@ test('ops results ID --csv DIR writes trades.csv and equity.csv', async (t) => {
   assert.equal(trades[0], 'trade_id,side,entry_time,entry_price,exit_time,exit_price,quantity,gross_pnl,commission,net_pnl,holding_period_hours,mfe,mae,exit_reason');
   assert.equal(trades[1], '1,long,2024-01-02T00:00:00.000Z,1.1,2024-01-05T00:00:00.000Z,1.2,10,1,0.01,0.99,72,1.5,0.2,signal');
   assert.equal(readFileSync(join(out, 'equity.csv'), 'utf8'), 'time,equity,benchmark_equity\n2024-01-01T00:00:00.000Z,100,100\n2024-01-02T00:00:00.000Z,101.5,99\n');
+  const asked = b.requestsTo('GET', /\/results$/);
+  assert.equal(asked.at(-1)?.query['equity'], 'full', '--csv writes every bar: it asks for the full curve');
+
+  // Without --csv the backend's default (downsampled) curve is shown for what it is.
+  b.addOperation([makeOperation({
+    operation_id: 'op_bt_ds', status: 'completed',
+    result_summary: { metrics: { total_return: 1, total_return_pct: 0.01, total_trades: 0 }, trades: [], equity_curve: { time: ['2024-01-01T00:00:00.000Z', '2024-01-05T00:00:00.000Z'], equity: [100, 101], bars: 97, downsampled: true } },
+  })]);
+  const human = io();
+  assert.equal(await runCli(['ops', 'results', 'op_bt_ds'], human), 0, human.stderr.text);
+  assert.match(human.stdout.text, /2 equity points \(of 97 bars; --full-equity for all\)/);
+  assert.equal(b.requestsTo('GET', /op_bt_ds\/results$/).at(-1)?.query['equity'], undefined);
+  const fullIo = io();
+  assert.equal(await runCli(['ops', 'results', 'op_bt_ds', '--full-equity'], fullIo), 0, fullIo.stderr.text);
+  assert.equal(b.requestsTo('GET', /op_bt_ds\/results$/).at(-1)?.query['equity'], 'full');
 });

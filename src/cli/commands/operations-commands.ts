@@ -130,12 +130,14 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
 
   ops
     .command('results')
-    .description('the full result of a completed operation (all trades, full equity curve, …); use --json to save it')
+    .description('the result of a completed operation (all trades, the equity curve downsampled to 1,000 points, …); use --json to save it')
     .argument('<operation-id>', 'operation id')
-    .option('--csv <dir>', 'write the trades and the equity curve of a backtest as trades.csv and equity.csv into DIR')
+    .option('--csv <dir>', 'write the trades and the full equity curve (every bar) of a backtest as trades.csv and equity.csv into DIR')
+    .option('--full-equity', 'every bar of the equity curve instead of the downsampled one')
     .addHelpText('after', '\nExamples:\n  ktrdr --json operations results op_backtesting_20250101_120000_1a2b3c4d > result.json\n  ktrdr ops results op_backtesting_20250101_120000_1a2b3c4d --csv ./out')
-    .action(async (operationId: string, o: { csv?: string }, command: Command) => {
-      const reply = await ctx.client(command).getResults(operationId);
+    .action(async (operationId: string, o: { csv?: string; fullEquity?: boolean }, command: Command) => {
+      const full = o.csv !== undefined || o.fullEquity === true;
+      const reply = await ctx.client(command).getResults(operationId, full ? { equity: 'full' } : {});
       if (o.csv !== undefined) {
         const files = writeResultsCsv(o.csv, reply.data);
         if (ctx.isJson(command)) return ctx.printJson({ files });
@@ -146,6 +148,17 @@ export function registerOperationsCommands(program: Command, ctx: CommandContext
     });
 }
 
+/** `N equity points (of M bars)` for a backtest's equity curve, '' for anything else. */
+function equityPoints(curve: unknown): string {
+  if (Array.isArray(curve)) return `${curve.length} equity points`;
+  if (typeof curve !== 'object' || curve === null) return '';
+  const c = curve as Record<string, unknown>;
+  if (!Array.isArray(c['equity'])) return '';
+  return typeof c['bars'] === 'number' && c['bars'] !== c['equity'].length
+    ? `${c['equity'].length} equity points (of ${c['bars']} bars; --full-equity for all)`
+    : `${c['equity'].length} equity points`;
+}
+
 /** Human view of a results artifact: the metrics table when it has backtest metrics, else its JSON. */
 function formatResults(operationId: string, data: unknown): string {
   const table = formatBacktestMetricsTable(data);
@@ -153,7 +166,7 @@ function formatResults(operationId: string, data: unknown): string {
   const d = data as Record<string, unknown>;
   const extra = [
     Array.isArray(d['trades']) ? `${d['trades'].length} trades` : '',
-    Array.isArray(d['equity_curve']) ? `${d['equity_curve'].length} equity points` : '',
+    equityPoints(d['equity_curve']),
   ].filter((s) => s !== '');
   return `Results of ${operationId}\n\n${table}${extra.length > 0 ? `\n${extra.join(', ')} in the full result (use --json to get them).\n` : ''}`;
 }

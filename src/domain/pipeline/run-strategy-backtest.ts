@@ -1,3 +1,4 @@
+import { encodeSeriesFrame } from '../../contracts/series-frame.js';
 import { explainNoTrades } from '../backtest/backtest-diagnostics.js';
 import { runBenchmarks } from '../backtest/benchmarks.js';
 import { runBacktestEngine } from '../backtest/engine.js';
@@ -145,7 +146,7 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     usedLastMs: base.time[base.length - 1] as number,
   });
   const benchmarks = runBenchmarks(base, result.config);
-  const equityCurve = summary.equity_curve.map((pt) => {
+  const summaryCurve = summary.equity_curve.map((pt) => {
     const i = firstIndexAtOrAfter(base.time, pt.time);
     return { ...pt, benchmark_equity: Math.round((benchmarks.equity[i] as number) * 100) / 100, close: base.close[i] as number };
   });
@@ -169,23 +170,28 @@ export async function runStrategyBacktest(p: StrategyBacktestParams, hooks: Pipe
     costs: trading.costs,
     trading: trading.trading,
   };
-  const equityTime: string[] = [];
-  const equity: number[] = [];
-  for (let i = startIndex; i < result.equity.length; i++) {
-    equityTime.push(new Date(result.time[i] as number).toISOString());
-    equity.push(Math.round((result.equity[i] as number) * 100) / 100);
-  }
-  const benchmarkEquity: number[] = [];
-  for (let i = startIndex; i < result.equity.length; i++) benchmarkEquity.push(Math.round((benchmarks.equity[i] as number) * 100) / 100);
+  // The full curve, one value per bar of the window, as a series frame (Float64 columns in one
+  // buffer): no per-bar ISO string or JSON number is built here, and the job thread moves the
+  // buffer to the HTTP thread without a copy. The backend renders it (downsampled by default).
+  const end = result.equity.length;
+  const equityCurve = encodeSeriesFrame(
+    {
+      time: result.time.subarray(startIndex, end),
+      equity: result.equity.subarray(startIndex, end),
+      benchmark_equity: benchmarks.equity.subarray(startIndex, end),
+    },
+    { time_column: 'time', value_column: 'equity' },
+  );
   return {
-    summary: { ...info, ...summary, equity_curve: equityCurve, benchmarks: benchmarks.figures, diagnostics },
+    summary: { ...info, ...summary, equity_curve: summaryCurve, benchmarks: benchmarks.figures, diagnostics },
     artifact: {
       ...info,
       metrics: summary.metrics,
       benchmarks: benchmarks.figures,
       diagnostics,
       trades: result.trades,
-      equity_curve: { time: equityTime, equity, benchmark_equity: benchmarkEquity },
+      /** Columns `time` (epoch ms), `equity`, `benchmark_equity`: see contracts/series-frame.ts. */
+      equity_curve: equityCurve,
     },
   };
 }

@@ -9,10 +9,16 @@ import {
   OperationListQuery,
   OperationReport,
   OperationReportReply,
+  decodeReportFrame,
+  isInlineBytes,
+  REPORT_FRAME_MEDIA_TYPE,
+  ResultsQuery,
 } from '../../contracts/index.js';
 import { InvalidRequestError, StaleAttemptError } from '../../contracts/errors.js';
 import { cancelReason } from '../../server-kit/cancel-reason.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
+import type { ResultFiles } from '../../core/results/result-files.js';
+import { renderResult } from '../../core/results/render-result.js';
 
 export interface OperationRoutesOptions {
   operations: OperationsService;
@@ -20,11 +26,25 @@ export interface OperationRoutesOptions {
   queuePosition?: (operationId: string) => number | null;
   /** The next queued job for a worker that just reported a final state (see Scheduler.assignTo). */
   assignNext?: (workerId: string) => { operation_id: string; attempt_id: string; path: string; body: Record<string, unknown> } | undefined;
+  /**
+   * Where the binary fields of pushed artifacts (a backtest's equity curve) are written. Without
+   * it they stay inline (base64) in the stored result.
+   */
+  resultFiles?: ResultFiles;
 }
 
 const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
 
-export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, assignNext }) => {
+export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, assignNext, resultFiles }) => {
+  // A worker's final report with the artifact's bytes attached (contracts/report-frame.ts). The
+  // parser is registered inside this plugin, so only these routes accept the type.
+  app.addContentTypeParser(REPORT_FRAME_MEDIA_TYPE, { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeReportFrame(body as Buffer));
+    } catch (err) {
+      done(InvalidRequestError.field('body', (err as Error).message), undefined);
+    }
+  });
   const withPosition = <T extends { operation_id: string; status: string }>(op: T): T =>
     op.status === 'queued' && queuePosition ? { ...op, queue_position: queuePosition(op.operation_id) } : op;
   app.get(
@@ -89,12 +109,26 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
     {
       schema: {
         tags: ['operations'],
-        summary: 'Full result artifact of a completed operation (all trades, full equity curve, …)',
+        summary:
+          'Result artifact of a completed operation (all trades, …); its equity curve is downsampled to max_points (min, max and deepest drawdown per bucket) unless equity=full',
         params: IdParams,
+        querystring: ResultsQuery,
         response: { 200: Type.Object({ success: Type.Boolean(), data: Type.Unknown() }), 404: ErrorBody },
       },
     },
-    async (req) => ({ success: true, data: await operations.results(req.params.operationId) }),
+    async (req) => {
+      const id = req.params.operationId;
+      const stored: unknown = await operations.results(id);
+      const data = await renderResult(stored, {
+        full: req.query.equity === 'full',
+        maxPoints: req.query.max_points ?? 1000,
+        read: (ref) => {
+          if (!resultFiles) throw new Error('this backend has no results directory');
+          return resultFiles.read(id, ref);
+        },
+      });
+      return { success: true, data };
+    },
   );
 
   app.delete(
@@ -132,8 +166,29 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
       },
     },
     async (req) => {
-      const outcome = await operations.receiveReport(req.params.operationId, req.body);
-      if (outcome.kind === 'stale') throw new StaleAttemptError(req.params.operationId, outcome.reason);
+      const id = req.params.operationId;
+      let report = req.body;
+      let files: string[] = [];
+      if (resultFiles && report.status === 'completed' && report.artifact !== undefined) {
+        // The bulky series go to files before the report is applied (synchronously: nothing may
+        // settle the op in between); a refused report's files go again.
+        const stored = resultFiles.storeBlobs(id, report.artifact);
+        report = { ...report, artifact: stored.artifact };
+        files = stored.files;
+      } else if (report.artifact !== undefined) {
+        report = { ...report, artifact: bytesToBase64(report.artifact) };
+      }
+      let outcome: Awaited<ReturnType<OperationsService['receiveReport']>>;
+      try {
+        outcome = await operations.receiveReport(id, report);
+      } catch (err) {
+        if (files.length > 0) await resultFiles?.discard(id, files);
+        throw err;
+      }
+      if (outcome.kind === 'stale') {
+        if (files.length > 0) await resultFiles?.discard(id, files);
+        throw new StaleAttemptError(id, outcome.reason);
+      }
       const ended = outcome.op.status === 'completed' || outcome.op.status === 'failed' || outcome.op.status === 'cancelled';
       const workerId = req.body.worker_id;
       // Handed over before any I/O wait, so the scheduler's next pass cannot take the job meanwhile.
@@ -145,3 +200,16 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
     },
   );
 };
+
+/** Without a results directory, attached bytes are stored inline as base64 (they cannot go into JSON raw). */
+function bytesToBase64(artifact: unknown): unknown {
+  if (typeof artifact !== 'object' || artifact === null || Array.isArray(artifact)) return artifact;
+  const entries = Object.entries(artifact as Record<string, unknown>);
+  if (!entries.some(([, v]) => isInlineBytes(v))) return artifact;
+  return Object.fromEntries(
+    entries.map(([k, v]) => [
+      k,
+      isInlineBytes(v) ? { $binary: 'base64', media_type: v.media_type, data: Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength).toString('base64') } : v,
+    ]),
+  );
+}

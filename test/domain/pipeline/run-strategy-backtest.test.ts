@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { decodeSeriesFrame } from '../../../src/contracts/series-frame.js';
+import { runBacktestEngine } from '../../../src/domain/backtest/engine.js';
+import { ruleProbabilities } from '../../../src/domain/features/rules.js';
+import { resolveTrading } from '../../../src/domain/pipeline/resolve-trading.js';
 import { runStrategyBacktest } from '../../../src/domain/pipeline/run-strategy-backtest.js';
+import { firstIndexAtOrAfter, loadStrategyData } from '../../../src/domain/pipeline/strategy-data.js';
 import { loadStrategy } from '../../../src/domain/strategy/load-strategy.js';
 import { repoRoot } from '../../helpers/paths.js';
 
@@ -39,7 +44,37 @@ test('every result prints its costs, position semantics, benchmarks and signal d
   assert.equal(d.hold + d.below_threshold + d.already_in_position + d.short_not_allowed + d.no_capital + d.by_separation + d.executed, d.decision_bars);
   assert.deepEqual(d.no_trade_reasons, []);
   assert.ok(summary.equity_curve.every((p) => Number.isFinite(p.benchmark_equity)));
-  assert.equal(artifact.equity_curve.benchmark_equity.length, artifact.equity_curve.equity.length);
+  const curve = decodeSeriesFrame(artifact.equity_curve);
+  assert.deepEqual(curve.header.columns, ['time', 'equity', 'benchmark_equity']);
+  assert.equal(curve.columns['benchmark_equity']!.length, curve.columns['equity']!.length);
+  assert.equal(curve.header.length, summary.bars);
+});
+
+test('the full equity curve is a transferable series frame equal to the engine run: per bar, same times, same values, same metrics', async () => {
+  const { summary, artifact } = await backtest({}, '2023-01-01');
+  // The previous artifact, rebuilt from the engine the way it was built before: ISO time and cents per bar.
+  const strategy = loadStrategy('rsi_reversion_rules', join(repoRoot, 'strategies'));
+  const data = loadStrategyData(strategy, { dataDir: join(repoRoot, 'data'), symbol: 'EURUSD', endDate: '2024-12-31' });
+  const startIndex = Math.max(data.features.validFrom, firstIndexAtOrAfter(data.base.time, '2023-01-01'));
+  const trading = resolveTrading(strategy, 'EURUSD', {});
+  const engine = runBacktestEngine({
+    bars: data.base,
+    probabilities: ruleProbabilities(strategy, data.features),
+    config: { ...trading.config, initialCapital: 100_000, startIndex, timeframe: '1h' },
+  });
+  assert.deepEqual(summary.metrics, engine.metrics, 'metrics identical');
+  assert.equal(artifact.trades.length, engine.trades.length);
+  const bytes = artifact.equity_curve;
+  assert.equal(bytes.byteOffset, 0);
+  assert.equal(bytes.byteLength, bytes.buffer.byteLength, 'the frame owns its buffer, so the job thread can transfer it');
+  const { columns, header } = decodeSeriesFrame(bytes);
+  assert.equal(header.length, data.base.length - startIndex, 'full curve length = bars of the window');
+  assert.equal(header.length, summary.bars);
+  for (let i = startIndex, k = 0; i < data.base.length; i++, k++) {
+    if (new Date(columns['time']![k]!).toISOString() !== new Date(engine.time[i]!).toISOString()) assert.fail(`time of bar ${k}`);
+    if (Math.round(columns['equity']![k]! * 100) / 100 !== Math.round(engine.equity[i]! * 100) / 100) assert.fail(`equity of bar ${k}`);
+  }
+  assert.equal(columns['equity']![header.length - 1], engine.finalCash);
 });
 
 test('request overrides: shorts and reversals on request, separation as a duration', async () => {
