@@ -250,6 +250,8 @@ test('a backtest whose worker dies is re-queued and completes on another worker;
   const id = r.body.operation_id as string;
   const running = await waitForStatus(backend.url, id, ['running']);
   const [victim, survivor] = running.worker_id === w1.name ? [w1, w2] : [w2, w1];
+  // Claimed is not yet started: kill it once its job code runs, so both attempts really ran.
+  await waitFor('the job running on the victim', () => (runs(log).length === 1 ? true : undefined), { intervalMs: 10 });
   await victim.crash();
   const done = await waitForStatus(backend.url, id, ['completed', 'failed'], 20_000);
   assert.equal(done.status, 'completed', JSON.stringify(done));
