@@ -15,6 +15,8 @@ for (let i = 0; i < count; i++) {
     res.setHeader('x-ktrdr-worker-id', `w${i}`);
     res.end(body);
   });
+  // Like a worker (Fastify's default): idle connections are kept 72 s.
+  srv.keepAliveTimeout = 72_000;
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
   servers.push(srv);
   ports.push((srv.address() as { port: number }).port);

@@ -23,11 +23,12 @@ export interface HttpJsonRequest {
   /** A reply body larger than this aborts the request. @defaultValue 256 MiB */
   maxBodyBytes?: number;
   /**
-   * Keep the connection for the next request to the same host (default), or close it after this
-   * one: a health round over thousands of workers every few seconds is cheaper without thousands
-   * of idle sockets timing out between rounds.
+   * What happens to the connection afterwards: kept 4 s for the next request to that host
+   * (`short`, the default: a worker's next report, the next dispatch), kept 30 s (`long`: health
+   * probes, so that each round reuses the previous round's connection instead of opening and
+   * closing one per worker), or closed at once (`none`).
    */
-  keepAlive?: boolean;
+  connection?: 'short' | 'long' | 'none';
 }
 
 export interface HttpJsonReply {
@@ -59,7 +60,12 @@ export class HttpAbortError extends Error {
  */
 const AGENT_OPTIONS: http.AgentOptions = { keepAlive: true, keepAliveMsecs: 1000, timeout: 4000, scheduling: 'lifo' };
 const agents = { http: new http.Agent(AGENT_OPTIONS), https: new https.Agent(AGENT_OPTIONS) };
-const oneShot = { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) };
+const LONG_OPTIONS: http.AgentOptions = { ...AGENT_OPTIONS, timeout: 30_000 };
+const pools = {
+  short: agents,
+  long: { http: new http.Agent(LONG_OPTIONS), https: new https.Agent(LONG_OPTIONS) },
+  none: { http: new http.Agent({ keepAlive: false }), https: new https.Agent({ keepAlive: false }) },
+};
 
 export function requestJson(req: HttpJsonRequest): Promise<HttpJsonReply> {
   const url = new URL(req.url);
@@ -73,7 +79,7 @@ export function requestJson(req: HttpJsonRequest): Promise<HttpJsonReply> {
     }
     const headers: Record<string, string | number> = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
-    const pool = req.keepAlive === false ? oneShot : agents;
+    const pool = pools[req.connection ?? 'short'];
     const r = (secure ? https : http).request(url, { method: req.method, headers, agent: secure ? pool.https : pool.http });
     let settled = false;
     const fail = (err: Error): void => {

@@ -46,8 +46,8 @@ export class HttpWorkerClient implements WorkerClient {
     this.#opts = { requestTimeoutMs: 10_000, ...options, apiToken: options.apiToken };
   }
 
-  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal, keepAlive = true): Promise<T> {
-    return (await this.#exchange<T>(method, url, body, timeoutMs, signal, keepAlive)).body;
+  async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal, connection: 'short' | 'long' = 'short'): Promise<T> {
+    return (await this.#exchange<T>(method, url, body, timeoutMs, signal, connection)).body;
   }
 
   async #exchange<T>(
@@ -56,7 +56,7 @@ export class HttpWorkerClient implements WorkerClient {
     body?: unknown,
     timeoutMs?: number,
     signal?: AbortSignal,
-    keepAlive = true,
+    connection: 'short' | 'long' = 'short',
   ): Promise<{ body: T; header: (name: string) => string | null }> {
     const headers: Record<string, string> = { accept: 'application/json', 'x-ktrdr-backend': '1' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -68,7 +68,7 @@ export class HttpWorkerClient implements WorkerClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       timeoutMs: timeoutMs ?? this.#opts.requestTimeoutMs,
       ...(signal ? { signal } : {}),
-      keepAlive,
+      connection,
     });
     const parsed = parseBody(res.text);
     if (res.status < 200 || res.status > 299) throw new WorkerHttpError(res.status, parsed, `${method} ${url}`);
@@ -77,8 +77,9 @@ export class HttpWorkerClient implements WorkerClient {
 
   /** `GET {worker}/health`, validated against the contract. */
   async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
-    // One connection per probe: idle sockets to thousands of workers would outlive the round for nothing.
-    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal, false);
+    // Kept between rounds (idle 30 s, well under the workers' 72 s): a round over thousands of
+    // workers then costs a request each, not a TCP handshake and a close each.
+    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal, 'long');
     if (!HealthReportCheck.Check(report)) {
       throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
     }

@@ -106,11 +106,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   let registrar: Registrar | undefined;
   let closing: Promise<void> | undefined;
 
-  // Final reports in flight that offered this worker for the next queued job (accepting_work): until
-  // the backend's reply says whether it hands one over, the worker takes no other start, or a direct
-  // dispatch could land in between and the handed-over job would find it busy.
-  let offered = 0;
-  const activity = (): WorkerActivity => (draining ? 'draining' : current || offered > 0 ? 'busy' : 'idle');
+  const activity = (): WorkerActivity => (draining ? 'draining' : current ? 'busy' : 'idle');
 
   const app = Fastify({ loggerInstance: log, ...serverOptions() }).withTypeProvider<TypeBoxTypeProvider>();
   // Only /health is public; with a token set, everything else (/, /metrics included) needs it.
@@ -208,9 +204,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
    * hook's error is thrown (the route maps it to its 4xx).
    */
   const startJob = async (job: JobDefinition<TSchema>, body: Record<string, unknown>, preclaimed: boolean): Promise<StartOutcome> => {
-    if (draining || current !== null || (offered > 0 && !preclaimed)) {
-      const why = draining ? 'Worker draining' : current !== null ? 'Worker busy' : 'Worker busy: offered to the backend for its next queued job';
-      return { code: 503, body: { error: why, current_operation: current } };
+    if (draining || current !== null) {
+      return { code: 503, body: { error: draining ? 'Worker draining' : 'Worker busy', current_operation: current } };
     }
     const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
     if (task_id !== undefined && operations.seen(task_id, attempt_id ?? null)) {
@@ -310,7 +305,6 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     const { op, metrics, artifact } = final;
     if (op.status !== 'completed' && op.status !== 'failed' && op.status !== 'cancelled') return;
     const accepting = !draining && current === null;
-    if (accepting) offered++;
     void reporter
       .pushFinal(operationId, {
         attempt_id: attemptId,
@@ -330,11 +324,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
           // The backend has the artifact (or wants none of this attempt): don't keep tens of MiB here.
           operations.dropArtifact(operationId);
         }
-        // Same tick: the handed-over job takes the worker before any direct start can.
-        if (accepting) offered--;
         if (next) void startHandedOver(next);
-      }, () => {
-        if (accepting) offered--;
       });
   };
 

@@ -73,3 +73,21 @@ test('exclusivity: a reserved worker is not selected again; only its own operati
   assert.equal(r.get('only')!.status, 'temporarily_unavailable', 'only a health check brings an unavailable worker back');
   assert.equal(r.select('backtesting'), undefined);
 });
+
+test('an idle health answer frees a busy worker only once its assignment settled (a hand-over reply may still be in flight)', () => {
+  const { r, add, clock } = registry();
+  add('w', {}, 'backtesting');
+  clock.wall = 10_000;
+  r.markBusy('w', 'op-handed-over');
+  // Probe sent after the assignment, answered "idle" before the worker read the reply.
+  clock.wall = 10_050;
+  r.recordHealthReport('w', { worker_status: 'idle', current_operation: null }, 10_010);
+  assert.equal(r.get('w')!.status, 'busy', 'an idle answer right after the assignment is not believed');
+  // Probe sent before the assignment: says nothing about it.
+  clock.wall = 15_000;
+  r.recordHealthReport('w', { worker_status: 'idle', current_operation: null }, 9_000);
+  assert.equal(r.get('w')!.status, 'busy');
+  // Later, still idle: the worker really is free.
+  r.recordHealthReport('w', { worker_status: 'idle', current_operation: null }, 14_000);
+  assert.equal(r.get('w')!.status, 'available');
+});

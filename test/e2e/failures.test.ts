@@ -52,15 +52,14 @@ test('kill -9 the backend and restart it on the same DB: ops still listed, worke
   await waitForStatus(backend.url, long.body.operation_id, ['running']);
 
   await backend.crash();
-  const restartedAt = Date.now();
   backend = await startFixtureBackend({ dbPath, port });
   const listed = (await api(backend.url, '/api/v1/operations')).body;
   assert.deepEqual(
     listed.data.map((o: { operation_id: string }) => o.operation_id).sort(),
     [quick.body.operation_id, long.body.operation_id].sort(),
   );
+  // The seeds: workers re-register within 15 s.
   await waitForWorkers(backend.url, 2, { timeoutMs: 15_000 });
-  assert.ok(Date.now() - restartedAt < 15_000, 'workers re-registered within 15 s');
   const w = (await api(backend.url, `/api/v1/workers?status=busy`)).body;
   assert.equal(w.length, 1, 'the worker running the job re-registered busy with it');
   assert.equal(w[0].current_operation_id, long.body.operation_id);

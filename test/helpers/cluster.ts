@@ -109,18 +109,46 @@ export function startFixtureBackend(opts: { dbPath: string; env?: Record<string,
   return startBackend({ ...opts, fixture: true });
 }
 
-export async function startFixtureWorker(apiUrl: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {
-  const port = await freePort();
-  return spawnNode(workerId, [FIXTURE_WORKER], { KTRDR_API_URL: apiUrl, WORKER_PORT: String(port), WORKER_ID: workerId, ...env }, port);
+/**
+ * Starts a worker process on a free port and waits until its /health names it. Between freePort()
+ * and listen, a test running alongside may take the port: then our child exits with EADDRINUSE
+ * (and the port answers with someone else's id), and another port is tried. A worker that exits
+ * for another reason is returned as is, for the test to look at.
+ */
+async function startWorkerProc(workerId: string, spawnAt: (port: number) => Proc): Promise<Proc> {
+  for (let tries = 1; ; tries++) {
+    const proc = spawnAt(await freePort());
+    const state = await waitFor(`${workerId} listening on ${proc.port}`, async () => {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited';
+      try {
+        const res = await fetch(`${proc.url}/health`);
+        await res.body?.cancel();
+        return res.headers.get('x-ktrdr-worker-id') === workerId ? 'ours' : undefined;
+      } catch {
+        return undefined;
+      }
+    }, { timeoutMs: 15_000, intervalMs: 25 });
+    if (state === 'ours' || tries >= 3 || !proc.output().includes('EADDRINUSE')) return proc;
+    await proc.crash();
+  }
 }
 
-export async function startRealWorker(apiUrl: string, type: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {
-  const port = await freePort();
-  return spawnNode(
-    workerId,
-    [CLI, 'worker', type, '--port', String(port)],
-    { KTRDR_API_URL: apiUrl, WORKER_ID: workerId, WORKER_HOST: '127.0.0.1', WORKER_ENDPOINT_URL: `http://127.0.0.1:${port}`, ...env },
-    port,
+export function startFixtureWorker(apiUrl: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {
+  const id = env['WORKER_ID'] ?? workerId;
+  return startWorkerProc(id, (port) =>
+    spawnNode(workerId, [FIXTURE_WORKER], { KTRDR_API_URL: apiUrl, WORKER_PORT: String(port), WORKER_ID: workerId, ...env }, port),
+  );
+}
+
+export function startRealWorker(apiUrl: string, type: string, workerId: string, env: Record<string, string> = {}): Promise<Proc> {
+  const id = env['WORKER_ID'] ?? workerId;
+  return startWorkerProc(id, (port) =>
+    spawnNode(
+      workerId,
+      [CLI, 'worker', type, '--port', String(port)],
+      { KTRDR_API_URL: apiUrl, WORKER_ID: workerId, WORKER_HOST: '127.0.0.1', WORKER_ENDPOINT_URL: `http://127.0.0.1:${port}`, ...env },
+      port,
+    ),
   );
 }
 

@@ -64,11 +64,14 @@ test('connections are kept alive and reused between requests', async () => {
   const before = connections.length;
   for (let i = 0; i < 5; i++) assert.equal((await requestJson({ method: 'GET', url: `${base}/echo`, timeoutMs: 2000 })).status, 200);
   assert.ok(connections.length - before <= 1, `5 sequential requests opened ${connections.length - before} connections`);
+  const beforeLong = connections.length;
+  for (let i = 0; i < 3; i++) assert.equal((await requestJson({ method: 'GET', url: `${base}/echo`, timeoutMs: 2000, connection: 'long' })).status, 200);
+  assert.ok(connections.length - beforeLong <= 1, `3 sequential long-lived requests opened ${connections.length - beforeLong} connections`);
 });
 
-test('keepAlive: false opens a connection per request and leaves none idle', async () => {
+test("connection: 'none' opens a connection per request and leaves none idle", async () => {
   const before = connections.length;
-  for (let i = 0; i < 3; i++) assert.equal((await requestJson({ method: 'GET', url: `${base}/echo`, timeoutMs: 2000, keepAlive: false })).status, 200);
+  for (let i = 0; i < 3; i++) assert.equal((await requestJson({ method: 'GET', url: `${base}/echo`, timeoutMs: 2000, connection: 'none' })).status, 200);
   assert.equal(connections.length - before, 3);
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(connections.slice(before).every((s) => s.destroyed), 'every one-shot connection is closed');

@@ -106,6 +106,9 @@ function satisfies(capabilities: WorkerCapabilities, constraints: Record<string,
  *   after the removal threshold (monotonic clock);
  * - remove (removal, or replaced by a registration at the same endpoint).
  */
+/** How long after an assignment an idle health answer is not believed. */
+const IDLE_SETTLE_MS = 2_000;
+
 export class WorkerRegistry {
   readonly #workers = new Map<string, MutableWorker>();
   #selectionSeq = 0;
@@ -260,7 +263,9 @@ export class WorkerRegistry {
     } else if (report.worker_status === 'busy') {
       worker.status = 'busy';
       worker.currentOperationId = report.current_operation;
-    } else if (worker.lastAssignedAt <= probeStartedAt) {
+    } else if (worker.lastAssignedAt <= probeStartedAt && now - worker.lastAssignedAt >= IDLE_SETTLE_MS) {
+      // An idle answer right after an assignment may predate the worker receiving it (a job handed
+      // over in a report reply still in flight): it frees the worker only once the assignment settled.
       worker.status = 'available';
       worker.currentOperationId = null;
     }

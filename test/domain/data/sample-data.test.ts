@@ -61,14 +61,10 @@ describe('shipped sample data (data/*.csv)', () => {
     }
   });
 
-  test('loading the 1h file (~37k rows) is fast', () => {
-    loadOhlcv({ dataDir, symbol: 'GBPUSD', timeframe: '1h' }); // warm the JIT once
-    const t0 = performance.now();
+  // Its speed is measured by `npm run bench -- pipeline`, not here.
+  test('the 1h file (~37k rows) loads whole', () => {
     const s = loadOhlcv({ dataDir, symbol: 'EURUSD', timeframe: '1h' });
-    const ms = performance.now() - t0;
     assert.ok(s.length > 35_000);
-    // Typically 10-40 ms; the bound is loose because the test machine is shared.
-    assert.ok(ms < 250, `loading took ${ms.toFixed(1)} ms`);
   });
 
   test('regenerating with generateSampleData reproduces the shipped files byte for byte', (t) => {
