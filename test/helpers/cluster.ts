@@ -115,20 +115,28 @@ export function startFixtureBackend(opts: { dbPath: string; env?: Record<string,
  * (and the port answers with someone else's id), and another port is tried. A worker that exits
  * for another reason is returned as is, for the test to look at.
  */
-async function startWorkerProc(workerId: string, spawnAt: (port: number) => Proc): Promise<Proc> {
+async function startWorkerProc(workerId: string, spawnAt: (port: number) => Proc, fixedPort?: string): Promise<Proc> {
   for (let tries = 1; ; tries++) {
-    const proc = spawnAt(await freePort());
-    const state = await waitFor(`${workerId} listening on ${proc.port}`, async () => {
-      if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited';
-      try {
-        const res = await fetch(`${proc.url}/health`);
-        await res.body?.cancel();
-        return res.headers.get('x-ktrdr-worker-id') === workerId ? 'ours' : undefined;
-      } catch {
-        return undefined;
-      }
-    }, { timeoutMs: 15_000, intervalMs: 25 });
-    if (state === 'ours' || tries >= 3 || !proc.output().includes('EADDRINUSE')) return proc;
+    // A test that chose the port itself (e.g. behind a proxy) gets exactly that one.
+    const proc = spawnAt(fixedPort !== undefined ? Number(fixedPort) : await freePort());
+    let state: 'ours' | 'exited';
+    try {
+      state = await waitFor(`${workerId} listening on ${proc.port}`, async () => {
+        if (proc.child.exitCode !== null || proc.child.signalCode !== null) return 'exited' as const;
+        try {
+          const res = await fetch(`${proc.url}/health`);
+          await res.body?.cancel();
+          return res.headers.get('x-ktrdr-worker-id') === workerId ? ('ours' as const) : undefined;
+        } catch {
+          return undefined;
+        }
+      }, { timeoutMs: 15_000, intervalMs: 25 });
+    } catch (err) {
+      // Never leave a child behind: its handles would hold the test runner.
+      await proc.crash();
+      throw new Error(`${(err as Error).message}\n${proc.output().slice(-2000)}`);
+    }
+    if (state === 'ours' || tries >= 3 || fixedPort !== undefined || !proc.output().includes('EADDRINUSE')) return proc;
     await proc.crash();
   }
 }
@@ -137,6 +145,7 @@ export function startFixtureWorker(apiUrl: string, workerId: string, env: Record
   const id = env['WORKER_ID'] ?? workerId;
   return startWorkerProc(id, (port) =>
     spawnNode(workerId, [FIXTURE_WORKER], { KTRDR_API_URL: apiUrl, WORKER_PORT: String(port), WORKER_ID: workerId, ...env }, port),
+    env['WORKER_PORT'],
   );
 }
 
