@@ -78,6 +78,10 @@ export async function startBackend(
         },
         onQueued: (op) => scheduler?.onQueued(op, entryOf(op.operation_id)),
         onRejected: (op, message) => sweeps?.onRejected(op, message),
+        onClaimedElsewhere: (operationId) => {
+          queue.remove(operationId);
+          scheduler?.kick(); // the worker reserved for it is free again
+        },
       },
     },
     { cacheTtlMs: config.operationsCacheTtlMs, orphanTimeoutMs: config.orphanTimeoutMs },

@@ -11,7 +11,8 @@ export type ErrorCode =
   | 'OPERATION_ENDED'
   | 'QUEUE_FULL'
   | 'ARTIFACT_NOT_FOUND'
-  | 'ARTIFACT_CONFLICT';
+  | 'ARTIFACT_CONFLICT'
+  | 'CLAIMED_ELSEWHERE';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -118,6 +119,17 @@ export class ArtifactConflictError extends DomainError {
   readonly code = 'ARTIFACT_CONFLICT';
   constructor(readonly kind: 'model' | 'data', readonly artifact: string, reason: string) {
     super(`${kind === 'model' ? 'Model' : 'Data file'} '${artifact}': ${reason}`);
+  }
+}
+
+/**
+ * Another backend on the same operations store took this queued operation first (the store's
+ * claim, PostgreSQL `FOR UPDATE SKIP LOCKED`, found the row gone from the queue or locked).
+ */
+export class ClaimedElsewhereError extends DomainError {
+  readonly code = 'CLAIMED_ELSEWHERE';
+  constructor(readonly operationId: string) {
+    super(`Operation '${operationId}' was taken from the queue by another backend on the same store`);
   }
 }
 

@@ -73,6 +73,12 @@ export const Attempt = Type.Object({
 });
 export type Attempt = Static<typeof Attempt>;
 
+/**
+ * An operation (or sweep) id in a URL: printable text of bounded length. Control characters (a
+ * NUL byte, which PostgreSQL cannot even compare) can be in no id, so they are a 400, not a lookup.
+ */
+export const OperationIdParam = Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
+
 /** The operation as the backend and the workers serve it. Timestamps are ISO-8601 UTC strings. */
 export const Operation = Type.Object({
   operation_id: Type.String(),

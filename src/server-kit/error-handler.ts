@@ -14,6 +14,7 @@ const statusByCode: Record<ErrorCode, number> = {
   QUEUE_FULL: 429,
   ARTIFACT_NOT_FOUND: 404,
   ARTIFACT_CONFLICT: 409,
+  CLAIMED_ELSEWHERE: 409,
 };
 
 interface AjvIssue {

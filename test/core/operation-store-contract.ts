@@ -135,31 +135,33 @@ export function storeContract(name: string, harness: StoreHarness): void {
     assert.deepEqual(counts.map(key).sort(), ['backtesting/completed=1', 'backtesting/failed=1', 'backtesting/pending=1', 'backtesting/running=1', 'training/queued=1']);
   });
 
-  test(`${name}: the queue: listQueued and claimNextQueued go by priority, then sequence`, async (t) => {
+  test(`${name}: the queue: listQueued goes by priority, then sequence; claim takes a row out of it only while it is queued`, async (t) => {
     const { store } = await setup(t);
     const low = op('queued', { priority: 0 });
     const high = op('queued', { priority: 9 });
     const lowLater = op('queued', { priority: 0 });
     const gpu = op('queued', { priority: 1, operation_type: 'training' });
+    const running = op('running');
     await store.insert(low, {}, target('backtesting'), 1);
     await store.insert(high, {}, target('backtesting'), 2);
     await store.insert(lowLater, {}, target('backtesting'), 3);
     await store.insert(gpu, {}, target('training'), 4);
-    await store.insert(op('running'), {}, target('backtesting'), 5);
+    await store.insert(running, {}, target('backtesting'), 5);
     assert.deepEqual((await store.listQueued()).map((r) => r.operationId), [high, gpu, low, lowLater].map((o) => o.operation_id));
-    const first = await store.claimNextQueued({ workerType: 'backtesting' });
-    assert.equal(first?.operationId, high.operation_id);
-    assert.deepEqual(first?.dispatch, target('backtesting'));
-    assert.equal((await store.get(high.operation_id))!.status, 'pending', 'a claimed op is pending');
-    assert.equal((await store.claimNextQueued({ workerType: 'training' }))?.operationId, gpu.operation_id);
-    assert.equal(await store.claimNextQueued({ workerType: 'training' }), undefined);
-    assert.equal((await store.claimNextQueued())?.operationId, low.operation_id);
-    assert.deepEqual((await store.listQueued()).map((r) => r.operationId), [lowLater.operation_id]);
+    const attempt = { attempt_id: 'att_1', worker_id: 'w1', started_at: '2026-01-01T00:00:00.000Z', ended_at: null, outcome: 'offered' as const };
+    const taken = { ...high, status: 'pending' as const, worker_id: 'w1', attempts: [attempt] };
+    assert.equal(await store.claim(taken), true, 'a queued row is claimed');
+    assert.deepEqual(await store.get(high.operation_id), taken, 'the claim writes the whole new state');
+    assert.equal(await store.claim({ ...taken, worker_id: 'w2' }), false, 'a row that left the queue is not claimed again');
+    assert.equal((await store.get(high.operation_id))!.worker_id, 'w1');
+    assert.equal(await store.claim({ ...running, status: 'running', worker_id: 'w9' }), false, 'a running row is not claimed');
+    assert.equal(await store.claim({ ...op('pending'), status: 'pending' }), false, 'a missing row is not claimed');
+    assert.deepEqual((await store.listQueued()).map((r) => r.operationId), [gpu, low, lowLater].map((o) => o.operation_id));
   });
 
-  test(`${name}: concurrent claims never hand out one queued op twice`, async (t) => {
+  test(`${name}: two backends claiming the same queued ops at once: each op is taken exactly once`, async (t) => {
     const { store, open } = await setup(t);
-    // A second connection (pool) on the same database: two claimers, as two backends would be.
+    // A second connection (pool) on the same database, as a second backend would have.
     const other = await open();
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -167,12 +169,57 @@ export function storeContract(name: string, harness: StoreHarness): void {
       ids.push(o.operation_id);
       await store.insert(o, {}, target('backtesting'), i + 1);
     }
-    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? other : store).claimNextQueued({ workerType: 'backtesting' })));
-    const got = claims.filter((c) => c !== undefined).map((c) => c.operationId);
-    assert.equal(got.length, 12, 'every queued op claimed');
-    assert.equal(new Set(got).size, 12, 'none twice');
-    assert.deepEqual([...got].sort(), [...ids].sort());
+    const claims = await Promise.all(
+      ids.flatMap((id) =>
+        (['a', 'b'] as const).map(async (who) => {
+          const mine = { ...(await store.get(id))!, status: 'pending' as const, worker_id: `worker_${who}` };
+          return (await (who === 'a' ? store : other).claim(mine)) ? `${id}:${who}` : undefined;
+        }),
+      ),
+    );
+    const won = claims.filter((c) => c !== undefined);
+    assert.equal(won.length, 12, `every queued op claimed once, got ${won.join(' ')}`);
+    assert.deepEqual(won.map((w) => w.split(':')[0]).sort(), [...ids].sort(), 'none twice');
+    for (const w of won) {
+      const [id, who] = w.split(':');
+      assert.equal((await store.get(id!))!.worker_id, `worker_${who}`, 'the stored row is the winner\'s');
+    }
     assert.deepEqual(await store.listQueued(), []);
+  });
+
+  test(`${name}: two operations services on one store: the second to dispatch a queued op loses the claim, forgets it and frees its worker`, async (t) => {
+    const { store, open } = await setup(t);
+    const log = pino({ level: 'silent' });
+    const client = new HttpWorkerClient({ requestTimeoutMs: 200 });
+    const first = new OperationsService({ store, registry: new WorkerRegistry(), client, log });
+    await first.load();
+    const { op: queued } = first.create('backtesting', { parameters: {} }, { req: 1 }, { status: 'queued', dispatch: target('backtesting') });
+    await first.persisted(queued.operation_id);
+    // A second backend on the same store (say, the new one of a rolling restart) loads the same queue.
+    const registry2 = new WorkerRegistry();
+    registry2.register({ worker_id: 'w2', worker_type: 'backtesting', endpoint_url: 'http://127.0.0.1:9', boot_id: 'b2' });
+    const claimedElsewhere: string[] = [];
+    const second = new OperationsService({ store: await open(), registry: registry2, client, log, listener: { onClaimedElsewhere: (id) => claimedElsewhere.push(id) } });
+    await second.load();
+    assert.deepEqual(second.active().map((o) => o.operation_id), [queued.operation_id]);
+    // The first one dispatches it (its claim lands), then the second tries.
+    const mine = first.beginAttempt(queued.operation_id, 'w1')!;
+    await first.persisted(queued.operation_id);
+    registry2.markBusy('w2', queued.operation_id);
+    assert.ok(second.beginAttempt(queued.operation_id, 'w2'), 'decided in memory: it still looked queued here');
+    await assert.rejects(second.persisted(queued.operation_id), (err: Error) => err.name === 'ClaimedElsewhereError');
+    assert.deepEqual(second.active(), [], 'the loser forgot it');
+    assert.equal(registry2.get('w2')!.status, 'available', 'and freed the worker it had reserved');
+    assert.deepEqual(claimedElsewhere, [queued.operation_id]);
+    const stored = (await store.get(queued.operation_id))!;
+    assert.equal(stored.status, 'pending');
+    assert.equal(stored.worker_id, 'w1');
+    assert.deepEqual(stored.attempts!.map((a) => a.attempt_id), [mine.attemptId], 'only the winner\'s attempt is stored');
+    // A report reaching the loser for it (none should) finds no op there to change.
+    assert.throws(() => second.report(queued.operation_id, { attempt_id: mine.attemptId, status: 'running' }), { name: 'OperationNotFoundError' });
+    assert.equal((await second.get(queued.operation_id)).worker_id, 'w1', 'reads go to the store');
+    await second.close();
+    await first.close();
   });
 
   test(`${name}: metrics are replaced as a whole and read after a cursor; results and sweeps round-trip`, async (t) => {

@@ -861,7 +861,8 @@ describe('the base as processes', () => {
       [appContainer(workerD).ports![0]!.containerPort, wport],
     ]);
     const backendPod = 'ktrdr-backend-7c9d5b6f4-abcde';
-    const backendEnv = localEnv(backendD, objs, { name: backendPod, ip: '127.0.0.1' }, ports);
+    // The pod's store is the manifest's (SQLite on the state volume), not the test run's KTRDR_DATABASE_URL.
+    const backendEnv = { KTRDR_DATABASE_URL: '', ...localEnv(backendD, objs, { name: backendPod, ip: '127.0.0.1' }, ports) };
     const backend = spawnNode('backend', [CLI, ...(appContainer(backendD).args ?? [])], backendEnv, bport);
     procs.push(backend);
     await waitFor('backend /health', async () => (await fetch(`${backend.url}/health`)).ok || undefined, { timeoutMs: 20_000, proc: backend });

@@ -246,3 +246,46 @@ test('priority first, then first come first served; a full queue answers 429 wit
   const started = order.map((o, i) => ({ name: 'abc'[i], at: Date.parse(o.started_at!) })).sort((x, y) => x.at - y.at).map((x) => x.name);
   assert.deepEqual(started, ['b', 'a', 'c']);
 });
+
+test('two backends on one operations store (a rolling restart overlapping): each queued op runs exactly once, claimed by one of them', async (t) => {
+  const dir = tempDir();
+  const dbPath = join(dir.path, 'ktrdr.db');
+  const log = join(dir.path, 'runs.log');
+  const first = await startFixtureBackend({ dbPath });
+  const procs: Proc[] = [first];
+  t.after(async () => {
+    await Promise.all(procs.map((p) => p.crash()));
+    dir.remove();
+  });
+  // No worker yet: everything queues in the store.
+  const N = 16;
+  const ids: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const r = await api(first.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 2, step_ms: 30, run_log: log }) });
+    assert.equal(r.body.status, 'queued');
+    ids.push(r.body.operation_id);
+  }
+  // A second backend on the same store loads the same queue; each gets two workers at the same time.
+  const second = await startFixtureBackend({ dbPath });
+  procs.push(second);
+  const names = { [first.url]: [`ra1-${process.pid}`, `ra2-${process.pid}`], [second.url]: [`rb1-${process.pid}`, `rb2-${process.pid}`] };
+  procs.push(...(await Promise.all(Object.entries(names).flatMap(([url, ws]) => ws.map((w) => startFixtureWorker(url, w))))));
+  const ops = await waitFor('every op completed', async () => {
+    // Either backend answers for every op: the one that ran it from memory, the other from the store.
+    const got = await Promise.all(ids.map(async (id) => (await api(first.url, `/api/v1/operations/${id}`)).body.data as Op));
+    return got.every((o) => o.status === 'completed') ? got : undefined;
+  }, { timeoutMs: 30_000 });
+  const runs = lines(log);
+  for (const op of ops) {
+    const ran = runs.filter((l) => l.startsWith(`${op.operation_id} `));
+    const trace = () => `${JSON.stringify(op.attempts)} runs: ${ran.join(' | ')}\n${(first.output() + '\n=====\n' + second.output()).split('\n').filter((l) => l.includes(op.operation_id)).join('\n')}`;
+    assert.equal(ran.length, 1, `${op.operation_id} ran exactly once: ${trace()}`);
+    // The loser's attempt never reached the store: one attempt, the winner's.
+    assert.deepEqual(op.attempts.map((a) => [a.worker_id, a.outcome]), [[op.worker_id, 'completed']], op.operation_id);
+  }
+  const ranOn = (url: string) => ops.filter((o) => names[url]!.includes(o.worker_id!)).length;
+  // Both dispatched from the same queue at once (else this test proves nothing about the claim).
+  assert.ok(ranOn(first.url) > 0 && ranOn(second.url) > 0, `ran on the first backend's workers ${ranOn(first.url)}×, the second's ${ranOn(second.url)}×`);
+  const lostClaims = (first.output() + second.output()).split('\n').filter((l) => l.includes('taken by another backend')).length;
+  t.diagnostic(`${N} queued ops, two backends: ${ranOn(first.url)} ran through the first, ${ranOn(second.url)} through the second; ${lostClaims} claims lost to the other backend`);
+});

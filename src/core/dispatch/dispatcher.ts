@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { toError } from '../../contracts/errors.js';
+import { ClaimedElsewhereError, toError } from '../../contracts/errors.js';
 import type { OperationsService } from '../operations/operations-service.js';
 import type { SelectionCriteria, WorkerRegistry } from '../registry/worker-registry.js';
 import type { WorkerClient } from '../worker-client.js';
@@ -85,8 +85,10 @@ export class Dispatcher {
       try {
         await operations.persisted(operationId);
       } catch (err) {
-        operations.attemptFailed(operationId, attemptId, 'abandoned', `could not store the attempt: ${toError(err).message}`);
         registry.markAvailable(worker.workerId, operationId);
+        // Another backend on the same store took it from the queue first: it runs there.
+        if (err instanceof ClaimedElsewhereError) return { kind: 'ended', status: 'claimed elsewhere' };
+        operations.attemptFailed(operationId, attemptId, 'abandoned', `could not store the attempt: ${toError(err).message}`);
         throw err;
       }
       if (!operations.attemptIsCurrent(operationId, attemptId)) {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { emptyProgress, isTerminal, newOperationId, type Operation, type OperationMetadata, type OperationStatus } from '../../contracts/index.js';
-import { OperationNotFoundError, toError } from '../../contracts/errors.js';
+import { ClaimedElsewhereError, OperationNotFoundError, toError } from '../../contracts/errors.js';
 import type { WorkerRegistry } from '../registry/worker-registry.js';
 import { canTransition } from './operation-state.js';
 import type { OperationStore, QueuedRow } from './operation-store.js';
@@ -14,6 +14,8 @@ export interface OperationListener {
   onQueued?(op: Operation): void;
   /** A worker refused the submission (bad request): the op was deleted, it is not history. */
   onRejected?(op: Operation, message: string): void;
+  /** Another backend on the same store claimed this queued op first: this one forgot it. */
+  onClaimedElsewhere?(operationId: string): void;
 }
 
 export interface OperationBookDeps {
@@ -54,6 +56,8 @@ export class OperationBook {
   readonly orphanSince = new Map<string, number>();
   /** Active ops' queue place and dispatch target (kept for a re-queue). */
   readonly #queueInfo = new Map<string, QueuedRow>();
+  /** Ops another backend claimed from the queue first: their later writes from here are dropped. */
+  readonly #claimedElsewhere = new Set<string>();
   readonly #writer: OperationWriter;
   #seq = 0;
 
@@ -64,7 +68,9 @@ export class OperationBook {
     this.#now = deps.now;
     this.#mono = deps.mono;
     this.#listener = deps.listener;
-    this.#writer = new OperationWriter((key, err) => this.#log.error({ key, err: toError(err).message }, 'operations store write failed'));
+    this.#writer = new OperationWriter((key, err) => {
+      if (!(err instanceof ClaimedElsewhereError)) this.#log.error({ key, err: toError(err).message }, 'operations store write failed');
+    });
   }
 
   /** Loads the active operations and the sequence from the store (once, at start). */
@@ -191,7 +197,17 @@ export class OperationBook {
       if (target === 'completed') next.error_message = null;
       next.status_detail = null;
     }
+    // Leaving the queue is a claim: the store writes it only while the row is still queued and
+    // not being claimed by another backend on the same store (PostgreSQL: FOR UPDATE SKIP LOCKED).
+    const claiming = op.status === 'queued' && (target === 'pending' || target === 'running');
     void this.persist(operationId, async (s) => {
+      // Theirs now: nothing of ours lands, and whoever awaits this write learns why.
+      if (this.#claimedElsewhere.has(operationId)) throw new ClaimedElsewhereError(operationId);
+      if (claiming) {
+        if (await s.claim(next)) return;
+        this.#lostClaim(operationId);
+        throw new ClaimedElsewhereError(operationId);
+      }
       // Refused only when another writer ended the row: this process's copy lost that race.
       if (!(await s.update(next))) this.#log.error({ operationId, status: target }, 'store refused the change: the stored operation is terminal already (or missing)');
     });
@@ -208,6 +224,22 @@ export class OperationBook {
       if (target === 'queued' && op.status !== 'queued') this.#listener.onQueued?.(next);
     }
     return next;
+  }
+
+  /**
+   * Another backend took this op from the queue first: it runs there. This backend forgets it
+   * (reads go to the store from now on) and frees the worker it had reserved for it.
+   */
+  #lostClaim(operationId: string): void {
+    const op = this.active.get(operationId);
+    this.#claimedElsewhere.add(operationId);
+    this.#forget(operationId);
+    this.#queueInfo.delete(operationId);
+    if (op?.worker_id) this.#registry.markAvailable(op.worker_id, operationId);
+    this.#log.warn({ operationId, workerId: op?.worker_id ?? null }, 'queued operation taken by another backend on the same store; left to it');
+    this.#listener.onClaimedElsewhere?.(operationId);
+    // Writes already queued behind the claim see the mark; later ones are never queued (not active).
+    void this.#writer.settled(operationId).catch(() => undefined).finally(() => this.#claimedElsewhere.delete(operationId));
   }
 
   #remember(op: Operation): void {

@@ -57,11 +57,11 @@ export interface OperationStore {
   /** An operation's sequence, priority and dispatch target. */
   dispatchOf(operationId: string): Promise<QueuedRow | undefined>;
   /**
-   * Atomically takes the first queued operation in dispatch order (optionally only those whose
-   * dispatch target has `workerType`), moving it to `pending`. Concurrent claimers never get the
-   * same row (PostgreSQL: `FOR UPDATE SKIP LOCKED`). Undefined when nothing is queued.
+   * Writes `op` (taking it out of the queue: pending, with its new attempt) only if the stored row
+   * is still `queued` and nobody else is claiming it right now (PostgreSQL: `FOR UPDATE SKIP
+   * LOCKED`; SQLite: one writer at a time). False: another backend on the same store took it.
    */
-  claimNextQueued(filter?: { workerType?: string }): Promise<QueuedRow | undefined>;
+  claim(op: Operation): Promise<boolean>;
   /**
    * Replaces the stored state of an existing, non-terminal operation. Resolves false (and writes
    * nothing) when the stored operation is already terminal: terminal states are final.

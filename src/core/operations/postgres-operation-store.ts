@@ -183,19 +183,16 @@ export class PostgresOperationStore implements OperationStore {
     return rows[0] ? toQueuedRow(rows[0]) : undefined;
   }
 
-  async claimNextQueued(filter: { workerType?: string } = {}): Promise<QueuedRow | undefined> {
-    const { rows } = await this.#pool.query<QueuedSqlRow>(
-      `UPDATE operations SET status = 'pending', updated_at = now()
-       WHERE operation_id = (
-         SELECT operation_id FROM operations
-         WHERE status = 'queued' AND ($1::text IS NULL OR (dispatch::json ->> 'workerType') = $1::text)
-         ORDER BY priority DESC, seq
-         FOR UPDATE SKIP LOCKED
-         LIMIT 1)
-       RETURNING operation_id, seq, priority, dispatch`,
-      [filter.workerType ?? null],
+  async claim(op: Operation): Promise<boolean> {
+    const row = toRow(op);
+    const sets = COLUMNS.slice(1).map((c, i) => `${c} = $${i + 2}`);
+    const { rowCount } = await this.#pool.query(
+      // A row another backend is claiming at this instant is skipped, not waited for: it is theirs.
+      `UPDATE operations SET ${sets.join(', ')}, updated_at = now()
+       WHERE operation_id = (SELECT operation_id FROM operations WHERE operation_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED)`,
+      COLUMNS.map((c) => row[c]),
     );
-    return rows[0] ? toQueuedRow(rows[0]) : undefined;
+    return (rowCount ?? 0) > 0;
   }
 
   async update(op: Operation): Promise<boolean> {

@@ -116,14 +116,13 @@ export class SqliteOperationStore implements OperationStore {
       request: db.prepare(`SELECT request FROM operations WHERE operation_id = ?`),
       queued: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE status = 'queued' ORDER BY priority DESC, seq`),
       dispatchOf: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE operation_id = ?`),
-      // SQLite has one writer at a time: the UPDATE … WHERE id = (SELECT …) is atomic as it stands.
+      // SQLite has one writer at a time: the conditional UPDATE is the claim.
       claim: db.prepare(
-        `UPDATE operations SET status = 'pending', updated_at = ${NOW_SQL}
-         WHERE operation_id = (
-           SELECT operation_id FROM operations
-           WHERE status = 'queued' AND (@worker_type IS NULL OR json_extract(dispatch, '$.workerType') = @worker_type)
-           ORDER BY priority DESC, seq LIMIT 1)
-         RETURNING operation_id, seq, priority, dispatch`,
+        `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
+           progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary,
+           status_detail=@status_detail, attempts=@attempts, priority=@priority, max_attempts=@max_attempts,
+           updated_at=${NOW_SQL}
+         WHERE operation_id=@operation_id AND status = 'queued'`,
       ),
       del: db.prepare(`DELETE FROM operations WHERE operation_id = ?`),
       delMetrics: db.prepare(`DELETE FROM operation_metrics WHERE operation_id = ?`),
@@ -166,9 +165,8 @@ export class SqliteOperationStore implements OperationStore {
     return r ? toQueuedRow(r) : undefined;
   }
 
-  async claimNextQueued(filter: { workerType?: string } = {}): Promise<QueuedRow | undefined> {
-    const r = this.#stmts.claim.get({ worker_type: filter.workerType ?? null }) as Parameters<typeof toQueuedRow>[0] | undefined;
-    return r ? toQueuedRow(r) : undefined;
+  async claim(op: Operation): Promise<boolean> {
+    return this.#stmts.claim.run(toRow(op)).changes > 0;
   }
 
   async update(op: Operation): Promise<boolean> {

@@ -12,9 +12,10 @@ export interface QueueEntry {
 
 /**
  * The backend's waiting line. Durable state lives in the operations store (rows with status
- * `queued`, their priority, sequence and dispatch target); an implementation is the index the
- * scheduler reads. The SQLite backend keeps it in memory, loaded from the store at start; a
- * PostgreSQL implementation would answer `take` with `SELECT … FOR UPDATE SKIP LOCKED` instead.
+ * `queued`, their priority, sequence and dispatch target); this is the index the scheduler reads,
+ * kept in memory and loaded from the store at start. Who actually takes a queued op is decided
+ * by the store: the write that opens its first attempt is a claim (`OperationStore.claim`,
+ * PostgreSQL `FOR UPDATE SKIP LOCKED`), so another backend on the same store never runs it too.
  */
 export interface WorkQueue {
   add(entry: QueueEntry): void;

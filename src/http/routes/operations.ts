@@ -5,6 +5,7 @@ import {
   ErrorBody,
   MetricsResponse,
   OperationEnvelope,
+  OperationIdParam,
   OperationList,
   OperationListQuery,
   OperationReport,
@@ -14,7 +15,7 @@ import {
   REPORT_FRAME_MEDIA_TYPE,
   ResultsQuery,
 } from '../../contracts/index.js';
-import { InvalidRequestError, StaleAttemptError } from '../../contracts/errors.js';
+import { ClaimedElsewhereError, InvalidRequestError, StaleAttemptError } from '../../contracts/errors.js';
 import { cancelReason } from '../../server-kit/cancel-reason.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 import type { ResultFiles } from '../../core/results/result-files.js';
@@ -33,7 +34,7 @@ export interface OperationRoutesOptions {
   resultFiles?: ResultFiles;
 }
 
-const IdParams = Type.Object({ operationId: Type.String({ minLength: 1 }) });
+const IdParams = Type.Object({ operationId: OperationIdParam });
 
 export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, assignNext, resultFiles }) => {
   // A worker's final report with the artifact's bytes attached (contracts/report-frame.ts). The
@@ -192,10 +193,19 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
       const ended = outcome.op.status === 'completed' || outcome.op.status === 'failed' || outcome.op.status === 'cancelled';
       const workerId = req.body.worker_id;
       // Handed over before any I/O wait, so the scheduler's next pass cannot take the job meanwhile.
-      const next = ended && req.body.accepting_work === true && workerId && assignNext ? assignNext(workerId) : undefined;
-      // The report's effect and the handed-over attempt are durable before the worker hears back.
+      let next = ended && req.body.accepting_work === true && workerId && assignNext ? assignNext(workerId) : undefined;
+      // The report's effect and the handed-over attempt are durable before the worker hears back
+      // (both waits taken now: a write chain that has finished no longer reports its failure).
+      const handedOver = next ? operations.persisted(next.operation_id) : undefined;
+      handedOver?.catch(() => undefined);
       await operations.persisted(req.params.operationId);
-      if (next) await operations.persisted(next.operation_id);
+      if (next) {
+        await handedOver!.catch((err: unknown) => {
+          if (!(err instanceof ClaimedElsewhereError)) throw err;
+        });
+        // A job another backend on the same store claimed first (or that was cancelled meanwhile) is not handed over.
+        if (!operations.attemptIsCurrent(next.operation_id, next.attempt_id)) next = undefined;
+      }
       return { accepted: true, status: outcome.op.status, ...(next ? { next } : {}) };
     },
   );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema, type Static } from 'typebox';
-import { ErrorBody, OperationEnvelope, SubmitResponse } from '../../contracts/index.js';
+import { ErrorBody, OperationEnvelope, OperationIdParam, SubmitResponse } from '../../contracts/index.js';
 import { InvalidRequestError, OperationNotFoundError } from '../../contracts/errors.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
 import type { StartRouteSpec, Submitter } from '../../core/queue/submitter.js';
@@ -60,7 +60,7 @@ export const startRoutes: FastifyPluginAsyncTypebox<StartRoutesOptions> = async 
       schema: {
         tags: ['operations'],
         summary: 'Re-submit a failed or cancelled operation with the same request (a new operation)',
-        params: Type.Object({ operationId: Type.String({ minLength: 1, maxLength: 200 }) }),
+        params: Type.Object({ operationId: OperationIdParam }),
         response: { 200: SubmitResponse, 404: ErrorBody, 409: ErrorBody },
       },
     },

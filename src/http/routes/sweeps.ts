@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { ErrorBody, SweepCreated, SweepRequest, SweepTable, SweepTableQuery, SweepView } from '../../contracts/index.js';
+import { ErrorBody, OperationIdParam, SweepCreated, SweepRequest, SweepTable, SweepTableQuery, SweepView } from '../../contracts/index.js';
 import type { SweepService } from '../../core/sweeps/sweep-service.js';
 
 export interface SweepRoutesOptions {
   sweeps: SweepService;
 }
 
-const IdParams = Type.Object({ sweepId: Type.String({ minLength: 1, maxLength: 200 }) });
+const IdParams = Type.Object({ sweepId: OperationIdParam });
 
 /** `POST /sweeps`, `GET /sweeps/{id}` and `GET /sweeps/{id}/table` (JSON or CSV). Cancel is the operation's cancel. */
 export const sweepRoutes: FastifyPluginAsyncTypebox<SweepRoutesOptions> = async (app, { sweeps }) => {
