@@ -173,6 +173,7 @@ export async function startBackend(
     close: async () => {
       await scheduler?.close();
       await healthMonitor.close();
+      client.close();
       await operations.close();
       await store.close();
       s3?.close();

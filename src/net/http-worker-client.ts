@@ -1,5 +1,6 @@
 import { Compile } from 'typebox/compile';
 import { parseBody, requestJson } from './http-json.js';
+import { ProbeConnections } from './probe-connections.js';
 import { BOOT_ID_HEADER, WORKER_ID_HEADER, WorkerHealthReport, type MetricRecord, type Operation } from '../contracts/index.js';
 import { OperationUnknownToWorkerError, type StartOutcome, type WorkerClient } from '../core/worker-client.js';
 
@@ -42,8 +43,18 @@ export interface WorkerClientOptions {
 export class HttpWorkerClient implements WorkerClient {
   readonly #opts: Required<Omit<WorkerClientOptions, 'apiToken'>> & { apiToken: string | undefined };
 
+  /** Health probes' persistent connections (the lean client: a round over thousands of workers). */
+  readonly #probes = new ProbeConnections({ idleMs: 30_000 });
+  readonly #probeHeaders: Record<string, string>;
+
   constructor(options: WorkerClientOptions = {}) {
     this.#opts = { requestTimeoutMs: 10_000, ...options, apiToken: options.apiToken };
+    this.#probeHeaders = { accept: 'application/json', 'x-ktrdr-backend': '1', ...(options.apiToken ? { authorization: `Bearer ${options.apiToken}` } : {}) };
+  }
+
+  /** Closes the idle health-probe connections (they hold no process open meanwhile). */
+  close(): void {
+    this.#probes.close();
   }
 
   async #request<T>(method: string, url: string, body?: unknown, timeoutMs?: number, signal?: AbortSignal, connection: 'short' | 'long' = 'short'): Promise<T> {
@@ -79,7 +90,12 @@ export class HttpWorkerClient implements WorkerClient {
   async health(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<WorkerHealthReport> {
     // Kept between rounds (idle 30 s, well under the workers' 72 s): a round over thousands of
     // workers then costs a request each, not a TCP handshake and a close each.
-    const report = await this.#request<unknown>('GET', `${endpointUrl}/health`, undefined, timeoutMs, signal, 'long');
+    const url = `${endpointUrl}/health`;
+    const res = url.startsWith('http:')
+      ? await this.#probes.get({ url, headers: this.#probeHeaders, timeoutMs, ...(signal ? { signal } : {}) })
+      : await requestJson({ method: 'GET', url, headers: this.#probeHeaders, timeoutMs, ...(signal ? { signal } : {}), connection: 'long' });
+    const report = parseBody(res.text);
+    if (res.status < 200 || res.status > 299) throw new WorkerHttpError(res.status, report, `GET ${url}`);
     if (!HealthReportCheck.Check(report)) {
       throw new Error(`${endpointUrl}/health: reply does not match the health contract`);
     }
