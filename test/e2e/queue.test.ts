@@ -139,14 +139,28 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     }, { intervalMs: 10, timeoutMs: 30_000 });
     await p.crash();
   };
-  await new Promise((r) => setTimeout(r, 500));
+  const count = async (status: string) => (await api(backend.url, `/api/v1/operations?status=${status}&limit=1`)).body.total_count as number;
+  // Every kill happens while work waits in the queue (and, for the workers, while they run a long one).
+  const queued = async (when: string) => {
+    const n = await waitFor('work waiting in the queue', async () => (await count('queued')) || undefined, { intervalMs: 20 });
+    t.diagnostic(`${when}: ${n} ops queued, ${ids.length}/${N} submitted`);
+  };
+  await queued('before killing c1');
   await killBusy('c1');
-  await new Promise((r) => setTimeout(r, 500));
+  // The backend goes down once work moved on after the kill (an op completed since) and some still waits.
+  const completedAtKill = await count('completed');
+  await waitFor('an op completed since the kill, work still queued', async () =>
+    ((await count('completed')) > completedAtKill && (await count('queued')) > 0) || undefined, { intervalMs: 20, timeoutMs: 30_000 });
   await backend.crash();
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('the backend port closed', () => fetch(`${backend.url}/health`).then(() => undefined, () => true));
   backend = await startFixtureBackend({ dbPath, port, env });
   await start('c1');
-  await new Promise((r) => setTimeout(r, 800));
+  // c2 is killed under the restarted backend: once it knows all four workers again.
+  await waitFor('the restarted backend to know its 4 workers', async () => {
+    const names = ((await api(backend.url, '/api/v1/workers')).body as { worker_id: string }[]).map((w) => w.worker_id);
+    return ['c1', 'c2', 'c3', 't1'].every((n) => names.includes(`${n}-${process.pid}`)) || undefined;
+  });
+  await queued('before killing c2');
   await killBusy('c2');
   await start('c2');
   await Promise.all(submitters);
