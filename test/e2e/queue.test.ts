@@ -111,19 +111,14 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     const [path, body] = isTraining(i)
       ? ['/api/v1/trainings/start', { strategy_name: 'rsi_macd_1h', start_date: '2024-01-01', end_date: '2024-03-01', fixture }]
       : ['/api/v1/backtests/start', backtestBody(fixture)];
-    for (;;) {
-      try {
-        const r = await api(backend.url, path, { method: 'POST', body });
-        if (r.status === 200) {
-          if (i % 10 === 0 && !isTraining(i)) long.add(r.body.operation_id);
-          if (isTraining(i)) trainingIds.add(r.body.operation_id);
-          return ids.push(r.body.operation_id);
-        }
-      } catch {
-        // backend down for a moment: a real client retries
-      }
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    // The backend is down for a moment: a real client retries (waitFor retries a refused connection too).
+    const r = await waitFor(`submission ${i} accepted`, async () => {
+      const reply = await api(backend.url, path, { method: 'POST', body });
+      return reply.status === 200 ? reply : undefined;
+    }, { intervalMs: 200, timeoutMs: 30_000 });
+    if (i % 10 === 0 && !isTraining(i)) long.add(r.body.operation_id);
+    if (isTraining(i)) trainingIds.add(r.body.operation_id);
+    ids.push(r.body.operation_id);
   };
   // Bounded concurrency: 4 submitters.
   let next = 0;
