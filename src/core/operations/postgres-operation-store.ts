@@ -1,16 +1,7 @@
 import pg from 'pg';
 import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
-import {
-  ACTIVE_SQL,
-  MUTABLE_COLUMNS,
-  OPERATION_COLUMNS,
-  TERMINAL_SQL,
-  stringifyOrNull,
-  toOperation,
-  toQueuedRow,
-  toRow,
-  type OperationRow,
-} from './operation-row.js';
+import { ACTIVE_SQL, MUTABLE_COLUMNS, OPERATION_COLUMNS, TERMINAL_SQL, stringifyOrNull, toOperation, toQueuedRow, toRow } from './operation-row.js';
+import type { OperationRow } from './operation-row.js';
 import type { ActiveRecord, OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
 /**
