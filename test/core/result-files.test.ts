@@ -10,7 +10,7 @@ import {
   SERIES_FRAME_MEDIA_TYPE,
   type BinaryBlob,
 } from '../../src/contracts/index.js';
-import { downsampleIndices, drawdowns } from '../../src/core/results/downsample-series.js';
+import { drawdowns } from '../../src/contracts/downsample-series.js';
 import { renderResult } from '../../src/core/results/render-result.js';
 import { isStoredBlobRef, ResultFiles } from '../../src/core/results/result-files.js';
 import { withResultFiles } from '../../src/core/results/with-result-files.js';
@@ -62,22 +62,6 @@ test('decoding refuses what is not a frame of this version, naming why', () => {
   assert.throws(() => decodeSeriesFrame(badVersion), /version 9/);
   assert.throws(() => decodeSeriesFrame(bytes.subarray(0, bytes.byteLength - 8)), /truncated data/);
   assert.throws(() => encodeSeriesFrame({ a: [1, 2], b: [1] }), /column 'b' has 1 values, expected 2/);
-});
-
-test('downsampling keeps the first and last points, the global min and max, and the deepest drawdown, within max points', () => {
-  const { equity } = curve(100_000);
-  const idx = downsampleIndices(equity, 1000);
-  assert.ok(idx.length <= 1000, `${idx.length} points`);
-  assert.equal(idx[0], 0);
-  assert.equal(idx.at(-1), equity.length - 1);
-  assert.ok(idx.every((v, k) => k === 0 || v > idx[k - 1]!), 'strictly increasing');
-  const values = idx.map((i) => equity[i]!);
-  assert.equal(Math.min(...values), Math.min(...equity));
-  assert.equal(Math.max(...values), Math.max(...equity));
-  const dd = drawdowns(equity);
-  const deepest = dd.indexOf(Math.max(...dd));
-  assert.ok(idx.includes(deepest), 'the maximum drawdown trough is kept');
-  assert.deepEqual(downsampleIndices(equity.subarray(0, 10), 1000), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'a short series is kept whole');
 });
 
 test('the file store writes blobs atomically under their own names, reads them back, and removes them', async (t) => {

@@ -93,13 +93,10 @@ test('progress is visible through the backend, the metrics cursor returns only n
   const id = r.body.operation_id as string;
   const running = await waitForStatus(backend.url, id, ['running']);
   assert.equal(running.worker_id, `fx-1-${process.pid}`);
-  const progressed = await (async () => {
-    for (;;) {
-      const op = (await api(backend.url, `/api/v1/operations/${id}?force_refresh=true`)).body.data;
-      if (op.progress.percentage > 2) return op;
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  })();
+  const progressed = await waitFor('progress past 2 %', async () => {
+    const op = (await api(backend.url, `/api/v1/operations/${id}?force_refresh=true`)).body.data;
+    return op.progress.percentage > 2 ? op : undefined;
+  }, { intervalMs: 50 });
   assert.match(progressed.progress.current_step, /^Step \d+\/400$/);
   assert.equal(progressed.progress.steps_total, 400);
 

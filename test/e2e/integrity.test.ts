@@ -23,8 +23,11 @@ function runs(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
 
-async function settle(ms: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, ms));
+/** Waits until a worker logged that the backend refused its claim of `operationId` (its late start request ran the claim, not the job). */
+function claimRefused(w: Proc, operationId: string): Promise<true> {
+  return waitFor(`${w.name} to be refused the claim of ${operationId}`, () =>
+    w.output().split('\n').some((l) => l.includes('attempt not confirmed by the backend') && l.includes(operationId) && l.includes('"answer":"stale"')) || undefined,
+  );
 }
 
 const START_TIMEOUT = { WORKER_START_TIMEOUT_SECONDS: '1' };
@@ -68,7 +71,7 @@ test('a worker SIGSTOPped during dispatch never runs the op: the attempt is aban
   process.kill(w1.child.pid!, 'SIGCONT');
   // The resumed worker reads the buffered start request, claims its attempt, and is refused.
   await waitFor('resumed worker to answer', async () => (await fetch(`${w1.url}/health`)).ok);
-  await settle(1_000);
+  await claimRefused(w1, r.body.operation_id);
   assert.deepEqual(runs(log), [`${r.body.operation_id} stop-2-${process.pid}`], 'the job ran exactly once');
   const ops = await api(w1.url, '/api/v1/operations');
   assert.equal(ops.body.data.length, 0, 'the hung worker never created the operation');
@@ -96,7 +99,7 @@ test('a reply-delaying proxy: the start reply times out but the worker claimed t
   assert.equal(r.status, 200, JSON.stringify(r.body) + backend.output().slice(-2000) + slow1.output().slice(-2000));
   assert.equal(r.body.worker_id, `slow-1-${process.pid}`, 'the claimed attempt counts although its reply was late');
   const done = await waitForStatus(backend.url, r.body.operation_id, ['completed']);
-  await settle(3_000); // past the delayed reply
+  await waitFor('the proxy to pass on the held start reply', () => (proxy.released() >= 1 && proxy.held() === 0) || undefined);
   assert.equal(runs(log).length, 1, `ran once: ${runs(log).join(', ')}`);
   assert.deepEqual(done.attempts.map((a: { outcome: string }) => a.outcome), ['completed']);
 });
@@ -106,7 +109,7 @@ test('cancelling a pending op while its start request is in flight stays cancell
   const port = await freePort();
   const proxy = await delayProxy(port);
   t.after(() => proxy.close());
-  await worker('cx-1', { WORKER_PORT: String(port), WORKER_ENDPOINT_URL: proxy.url });
+  const cx1 = await worker('cx-1', { WORKER_PORT: String(port), WORKER_ENDPOINT_URL: proxy.url });
   await waitForWorkers(backend.url, 1);
   const log = join(dir.path, 'runs.log');
   proxy.delay({ match: /^POST \/backtests\/start/, delayMs: 1_000, direction: 'request' });
@@ -120,7 +123,8 @@ test('cancelling a pending op while its start request is in flight stays cancell
   const r = await submitted;
   assert.equal(r.status, 409, JSON.stringify(r.body));
   assert.equal(r.body.code, 'OPERATION_ENDED');
-  await settle(1_500);
+  // The held start request reaches the worker after all: its claim is refused, so nothing runs.
+  await claimRefused(cx1, pending);
   const op = (await api(backend.url, `/api/v1/operations/${pending}`)).body.data;
   assert.equal(op.status, 'cancelled');
   assert.deepEqual(runs(log), [], 'the job never started');
@@ -185,7 +189,14 @@ test('a partitioned worker that comes back after removal keeps its op: the true 
 });
 
 test('hung peers never stall users: status and cancel answer from the last known state; the breaker skips a worker that just timed out', async (t) => {
-  const { backend, worker } = await setup(t, { HEALTH_CHECK_INTERVAL_SECONDS: '60', WORKER_HEALTH_SILENCE_SECONDS: '120' });
+  // Requests to a worker time out after an hour, longer than the runner lets a test live: a reply
+  // that waited for the hung worker (as each of these did before, for the 10 s request timeout)
+  // never comes while it is stopped. Health checks (60 s) stay out of the way.
+  const { backend, worker } = await setup(t, {
+    HEALTH_CHECK_INTERVAL_SECONDS: '60',
+    WORKER_HEALTH_SILENCE_SECONDS: '120',
+    WORKER_REQUEST_TIMEOUT_SECONDS: '3600',
+  });
   const w1 = await worker('hang-1');
   await waitForWorkers(backend.url, 1);
   const w2 = await worker('hang-2');
@@ -193,22 +204,18 @@ test('hung peers never stall users: status and cancel answer from the last known
   const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps: 400, step_ms: 50 }) });
   assert.equal(r.body.worker_id, `hang-1-${process.pid}`);
   const id = r.body.operation_id as string;
-  await waitForStatus(backend.url, id, ['running']);
-  process.kill(w1.child.pid!, 'SIGSTOP');
-  const t0 = Date.now();
+  const running = await waitForStatus(backend.url, id, ['running']);
+  process.kill(w1.child.pid!, 'SIGSTOP'); // released only at the end of the test
   const status = await api(backend.url, `/api/v1/operations/${id}?force_refresh=true`);
-  assert.equal(status.body.data.status, 'running');
-  const statusMs = Date.now() - t0;
-  const t1 = Date.now();
+  assert.equal(status.status, 200);
+  assert.equal(status.body.data.status, 'running', 'the last known state');
+  assert.equal(status.body.data.worker_id, running.worker_id);
   const metrics = await api(backend.url, `/api/v1/operations/${id}/metrics`);
-  assert.equal(metrics.status, 200);
-  const metricsMs = Date.now() - t1;
-  // Before: each of these waited for the 10 s request timeout.
-  assert.ok(statusMs < 3_000 && metricsMs < 3_000, `status ${statusMs} ms, metrics ${metricsMs} ms`);
-  const t2 = Date.now();
+  assert.equal(metrics.status, 200, 'metrics answered from the store');
   const c = await api(backend.url, `/api/v1/operations/${id}/cancel`, { method: 'DELETE' });
   assert.equal(c.body.data.status, 'cancelled');
-  assert.ok(Date.now() - t2 < 6_000, `cancel took ${Date.now() - t2} ms`);
+  const cancelled = (await api(backend.url, `/api/v1/operations/${id}`)).body.data;
+  assert.match(cancelled.error_message, /worker did not confirm/, 'cancelled without the hung worker\'s word');
 
   // Least-recently-used selection now goes: hang-2 (never used), then hang-1 (hung: its start times
   // out once), then hang-1 again, but the breaker skips it for a while.

@@ -111,19 +111,14 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     const [path, body] = isTraining(i)
       ? ['/api/v1/trainings/start', { strategy_name: 'rsi_macd_1h', start_date: '2024-01-01', end_date: '2024-03-01', fixture }]
       : ['/api/v1/backtests/start', backtestBody(fixture)];
-    for (;;) {
-      try {
-        const r = await api(backend.url, path, { method: 'POST', body });
-        if (r.status === 200) {
-          if (i % 10 === 0 && !isTraining(i)) long.add(r.body.operation_id);
-          if (isTraining(i)) trainingIds.add(r.body.operation_id);
-          return ids.push(r.body.operation_id);
-        }
-      } catch {
-        // backend down for a moment: a real client retries
-      }
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    // The backend is down for a moment: a real client retries (waitFor retries a refused connection too).
+    const r = await waitFor(`submission ${i} accepted`, async () => {
+      const reply = await api(backend.url, path, { method: 'POST', body });
+      return reply.status === 200 ? reply : undefined;
+    }, { intervalMs: 200, timeoutMs: 30_000 });
+    if (i % 10 === 0 && !isTraining(i)) long.add(r.body.operation_id);
+    if (isTraining(i)) trainingIds.add(r.body.operation_id);
+    ids.push(r.body.operation_id);
   };
   // Bounded concurrency: 4 submitters.
   let next = 0;
@@ -139,14 +134,28 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     }, { intervalMs: 10, timeoutMs: 30_000 });
     await p.crash();
   };
-  await new Promise((r) => setTimeout(r, 500));
+  const count = async (status: string) => (await api(backend.url, `/api/v1/operations?status=${status}&limit=1`)).body.total_count as number;
+  // Every kill happens while work waits in the queue (and, for the workers, while they run a long one).
+  const queued = async (when: string) => {
+    const n = await waitFor('work waiting in the queue', async () => (await count('queued')) || undefined, { intervalMs: 20 });
+    t.diagnostic(`${when}: ${n} ops queued, ${ids.length}/${N} submitted`);
+  };
+  await queued('before killing c1');
   await killBusy('c1');
-  await new Promise((r) => setTimeout(r, 500));
+  // The backend goes down once work moved on after the kill (an op completed since) and some still waits.
+  const completedAtKill = await count('completed');
+  await waitFor('an op completed since the kill, work still queued', async () =>
+    ((await count('completed')) > completedAtKill && (await count('queued')) > 0) || undefined, { intervalMs: 20, timeoutMs: 30_000 });
   await backend.crash();
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('the backend port closed', () => fetch(`${backend.url}/health`).then(() => undefined, () => true));
   backend = await startFixtureBackend({ dbPath, port, env });
   await start('c1');
-  await new Promise((r) => setTimeout(r, 800));
+  // c2 is killed under the restarted backend: once it knows all four workers again.
+  await waitFor('the restarted backend to know its 4 workers', async () => {
+    const names = ((await api(backend.url, '/api/v1/workers')).body as { worker_id: string }[]).map((w) => w.worker_id);
+    return ['c1', 'c2', 'c3', 't1'].every((n) => names.includes(`${n}-${process.pid}`)) || undefined;
+  });
+  await queued('before killing c2');
   await killBusy('c2');
   await start('c2');
   await Promise.all(submitters);

@@ -11,12 +11,18 @@ export interface DelayProxy {
   port: number;
   /** Which connections to slow down, from the first request line that matches (e.g. /^POST \/backtests\/start/) on. */
   delay(rule: { match: RegExp; delayMs: number; direction: 'reply' | 'request' } | null): void;
+  /** Chunks held back right now. */
+  held(): number;
+  /** Held-back chunks passed on so far (or dropped, when the receiving side had gone meanwhile). */
+  released(): number;
   close(): Promise<void>;
 }
 
 export async function delayProxy(targetPort: number): Promise<DelayProxy> {
   let rule: { match: RegExp; delayMs: number; direction: 'reply' | 'request' } | null = null;
   const sockets = new Set<Socket>();
+  let held = 0;
+  let released = 0;
   const server: Server = createServer((client) => {
     sockets.add(client);
     const upstream = createConnection({ port: targetPort, host: '127.0.0.1' });
@@ -26,15 +32,25 @@ export async function delayProxy(targetPort: number): Promise<DelayProxy> {
       if (slow && slow.direction === dir) setTimeout(fn, slow.delayMs);
       else fn();
     };
+    /** Like `later`, for a data chunk, counted while it is held back. */
+    const pass = (write: () => void, dir: 'reply' | 'request') => {
+      if (!slow || slow.direction !== dir) return write();
+      held++;
+      setTimeout(() => {
+        write();
+        held--;
+        released++;
+      }, slow.delayMs);
+    };
     client.on('data', (chunk: Buffer) => {
       // Clients reuse connections (keep-alive): look at every request line, not only the first.
       const line = chunk.toString('latin1', 0, Math.min(chunk.length, 200)).split('\r\n', 1)[0] ?? '';
       if (!slow && rule && /^[A-Z]+ \S+ HTTP\/1\.[01]$/.test(line) && rule.match.test(line)) {
         slow = { delayMs: rule.delayMs, direction: rule.direction };
       }
-      later(() => upstream.destroyed || upstream.write(chunk), 'request');
+      pass(() => upstream.destroyed || upstream.write(chunk), 'request');
     });
-    upstream.on('data', (chunk: Buffer) => later(() => client.destroyed || client.write(chunk), 'reply'));
+    upstream.on('data', (chunk: Buffer) => pass(() => client.destroyed || client.write(chunk), 'reply'));
     const end = () => {
       // Let delayed bytes drain before closing the other side.
       later(() => {
@@ -55,6 +71,8 @@ export async function delayProxy(targetPort: number): Promise<DelayProxy> {
     delay: (r) => {
       rule = r;
     },
+    held: () => held,
+    released: () => released,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -23,6 +23,18 @@ export interface OperationRow {
   max_attempts: number;
 }
 
+/**
+ * The columns of an {@link OperationRow}, in table order: both stores build their statements from
+ * this list (the `satisfies` keeps it and OperationRow in step).
+ */
+export const OPERATION_COLUMNS = Object.keys({
+  operation_id: 1, operation_type: 1, status: 1, worker_id: 1, created_at: 1, started_at: 1, completed_at: 1, progress: 1,
+  metadata: 1, error_message: 1, result_summary: 1, status_detail: 1, attempts: 1, priority: 1, max_attempts: 1,
+} satisfies Record<keyof OperationRow, 1>) as readonly (keyof OperationRow)[];
+
+/** The columns a write after the insert sets: all but the id, the type and the creation time, which never change. */
+export const MUTABLE_COLUMNS = OPERATION_COLUMNS.filter((c) => c !== 'operation_id' && c !== 'operation_type' && c !== 'created_at');
+
 export const ACTIVE_SQL = `('queued','pending','running')`;
 export const TERMINAL_SQL = `('completed','failed','cancelled')`;
 

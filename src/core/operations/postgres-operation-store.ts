@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
-import { ACTIVE_SQL, TERMINAL_SQL, stringifyOrNull, toOperation, toQueuedRow, toRow, type OperationRow } from './operation-row.js';
+import { ACTIVE_SQL, MUTABLE_COLUMNS, OPERATION_COLUMNS, TERMINAL_SQL, stringifyOrNull, toOperation, toQueuedRow, toRow } from './operation-row.js';
+import type { OperationRow } from './operation-row.js';
 import type { ActiveRecord, OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
 /**
@@ -52,10 +53,18 @@ const MIGRATIONS: readonly string[] = [
 /** Any constant: serializes migrations when several backends start against one database. */
 const MIGRATION_LOCK = 0x6b747264;
 
-const COLUMNS = [
-  'operation_id', 'operation_type', 'status', 'worker_id', 'created_at', 'started_at', 'completed_at', 'progress', 'metadata',
-  'error_message', 'result_summary', 'status_detail', 'attempts', 'priority', 'max_attempts',
-] as const;
+/** An insert's columns: the operation's, then the store's own (updated_at defaults to the database's clock). */
+const INSERT_COLUMNS = [...OPERATION_COLUMNS, 'dispatch', 'request', 'seq'];
+/** An update's SET clause: $1 is the operation id, then MUTABLE_COLUMNS in order. */
+const SET_ROW = `${MUTABLE_COLUMNS.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now()`;
+
+/** JSON documents kept as text under one key: a table, its key column and its value column. */
+const DOCUMENTS = {
+  request: { table: 'operations', key: 'operation_id', value: 'request' },
+  result: { table: 'operation_results', key: 'operation_id', value: 'result' },
+  sweep: { table: 'sweeps', key: 'sweep_id', value: 'state' },
+} as const;
+type Document = (typeof DOCUMENTS)[keyof typeof DOCUMENTS];
 
 type QueuedSqlRow = Parameters<typeof toQueuedRow>[0];
 
@@ -151,9 +160,9 @@ export class PostgresOperationStore implements OperationStore {
 
   async insert(op: Operation, request: unknown, dispatch: unknown, seq: number): Promise<void> {
     const row = toRow(op);
-    const values = [...COLUMNS.map((c) => row[c]), stringifyOrNull(dispatch), JSON.stringify(request ?? null), seq];
+    const values = [...OPERATION_COLUMNS.map((c) => row[c]), stringifyOrNull(dispatch), JSON.stringify(request ?? null), seq];
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
-    await this.#pool.query(`INSERT INTO operations (${COLUMNS.join(', ')}, dispatch, request, seq) VALUES (${placeholders})`, values);
+    await this.#pool.query(`INSERT INTO operations (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders})`, values);
   }
 
   async maxSeq(): Promise<number> {
@@ -163,9 +172,9 @@ export class PostgresOperationStore implements OperationStore {
 
   async delete(operationId: string): Promise<void> {
     await this.#tx(async (c) => {
-      await c.query(`DELETE FROM operations WHERE operation_id = $1`, [operationId]);
-      await c.query(`DELETE FROM operation_metrics WHERE operation_id = $1`, [operationId]);
-      await c.query(`DELETE FROM operation_results WHERE operation_id = $1`, [operationId]);
+      for (const table of ['operations', 'operation_metrics', 'operation_results']) {
+        await c.query(`DELETE FROM ${table} WHERE operation_id = $1`, [operationId]);
+      }
     });
   }
 
@@ -184,25 +193,22 @@ export class PostgresOperationStore implements OperationStore {
   }
 
   async claim(op: Operation): Promise<boolean> {
-    const row = toRow(op);
-    const sets = COLUMNS.slice(1).map((c, i) => `${c} = $${i + 2}`);
-    const { rowCount } = await this.#pool.query(
-      // A row another backend is claiming at this instant is skipped, not waited for: it is theirs.
-      `UPDATE operations SET ${sets.join(', ')}, updated_at = now()
-       WHERE operation_id = (SELECT operation_id FROM operations WHERE operation_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED)`,
-      COLUMNS.map((c) => row[c]),
-    );
-    return (rowCount ?? 0) > 0;
+    // A row another backend is claiming at this instant is skipped, not waited for: it is theirs.
+    return this.#write(op, `(SELECT operation_id FROM operations WHERE operation_id = $1 AND status = 'queued' FOR UPDATE SKIP LOCKED)`);
   }
 
   async update(op: Operation): Promise<boolean> {
+    // A terminal row is never written again: the state machine's last line of defence.
+    return this.#write(op, `$1 AND status NOT IN ${TERMINAL_SQL}`);
+  }
+
+  /** Writes the op's row where `operation_id = {where}` ($1 is its id); whether a row was written. */
+  async #write(op: Operation, where: string): Promise<boolean> {
     const row = toRow(op);
-    const sets = COLUMNS.slice(1).map((c, i) => `${c} = $${i + 2}`);
-    const { rowCount } = await this.#pool.query(
-      // A terminal row is never written again: the state machine's last line of defence.
-      `UPDATE operations SET ${sets.join(', ')}, updated_at = now() WHERE operation_id = $1 AND status NOT IN ${TERMINAL_SQL}`,
-      COLUMNS.map((c) => row[c]),
-    );
+    const { rowCount } = await this.#pool.query(`UPDATE operations SET ${SET_ROW} WHERE operation_id = ${where}`, [
+      row.operation_id,
+      ...MUTABLE_COLUMNS.map((c) => row[c]),
+    ]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -248,8 +254,7 @@ export class PostgresOperationStore implements OperationStore {
   }
 
   async getRequest(operationId: string): Promise<unknown> {
-    const { rows } = await this.#pool.query<{ request: string }>(`SELECT request FROM operations WHERE operation_id = $1`, [operationId]);
-    return rows[0] ? JSON.parse(rows[0].request) : undefined;
+    return this.#getDocument(DOCUMENTS.request, operationId);
   }
 
   async saveMetrics(operationId: string, metrics: MetricRecord[]): Promise<void> {
@@ -273,27 +278,31 @@ export class PostgresOperationStore implements OperationStore {
   }
 
   async saveResult(operationId: string, result: unknown): Promise<void> {
-    await this.#pool.query(
-      `INSERT INTO operation_results (operation_id, result) VALUES ($1, $2) ON CONFLICT (operation_id) DO UPDATE SET result = EXCLUDED.result`,
-      [operationId, JSON.stringify(result)],
-    );
+    await this.#putDocument(DOCUMENTS.result, operationId, result);
   }
 
   async getResult(operationId: string): Promise<unknown | undefined> {
-    const { rows } = await this.#pool.query<{ result: string }>(`SELECT result FROM operation_results WHERE operation_id = $1`, [operationId]);
-    return rows[0] ? (JSON.parse(rows[0].result) as unknown) : undefined;
+    return this.#getDocument(DOCUMENTS.result, operationId);
   }
 
   async saveSweep(sweepId: string, state: unknown): Promise<void> {
-    await this.#pool.query(
-      `INSERT INTO sweeps (sweep_id, state) VALUES ($1, $2) ON CONFLICT (sweep_id) DO UPDATE SET state = EXCLUDED.state`,
-      [sweepId, JSON.stringify(state)],
-    );
+    await this.#putDocument(DOCUMENTS.sweep, sweepId, state);
   }
 
   async getSweep(sweepId: string): Promise<unknown | undefined> {
-    const { rows } = await this.#pool.query<{ state: string }>(`SELECT state FROM sweeps WHERE sweep_id = $1`, [sweepId]);
-    return rows[0] ? (JSON.parse(rows[0].state) as unknown) : undefined;
+    return this.#getDocument(DOCUMENTS.sweep, sweepId);
+  }
+
+  async #putDocument(doc: typeof DOCUMENTS.result | typeof DOCUMENTS.sweep, key: string, value: unknown): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${doc.table} (${doc.key}, ${doc.value}) VALUES ($1, $2) ON CONFLICT (${doc.key}) DO UPDATE SET ${doc.value} = EXCLUDED.${doc.value}`,
+      [key, JSON.stringify(value)],
+    );
+  }
+
+  async #getDocument(doc: Document, key: string): Promise<unknown | undefined> {
+    const { rows } = await this.#pool.query<{ v: string }>(`SELECT ${doc.value} AS v FROM ${doc.table} WHERE ${doc.key} = $1`, [key]);
+    return rows[0] ? (JSON.parse(rows[0].v) as unknown) : undefined;
   }
 
   async activeSweepIds(): Promise<string[]> {

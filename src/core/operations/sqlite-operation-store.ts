@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MetricRecord, Operation, OperationStatus } from '../../contracts/index.js';
-import { ACTIVE_SQL, TERMINAL_SQL, stringifyOrNull, toOperation, toQueuedRow, toRow, type OperationRow } from './operation-row.js';
+import { ACTIVE_SQL, MUTABLE_COLUMNS, OPERATION_COLUMNS, TERMINAL_SQL, stringifyOrNull, toOperation, toQueuedRow, toRow } from './operation-row.js';
+import type { OperationRow } from './operation-row.js';
 import type { ActiveRecord, OperationPage, OperationQuery, OperationStore, QueuedRow } from './operation-store.js';
 
 /**
@@ -56,6 +57,10 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+/** An insert's columns: the operation's, then the store's own (updated_at is the database's clock). */
+const INSERT_COLUMNS = [...OPERATION_COLUMNS, 'dispatch', 'request', 'seq'];
+/** An update's SET clause (named parameters, from the operation's row). */
+const SET_ROW = `${MUTABLE_COLUMNS.map((c) => `${c}=@${c}`).join(', ')}, updated_at=${NOW_SQL}`;
 
 function migrate(db: Database.Database): void {
   let version = db.pragma('user_version', { simple: true }) as number;
@@ -94,22 +99,12 @@ export class SqliteOperationStore implements OperationStore {
     const db = this.#db;
     this.#stmts = {
       insert: db.prepare(
-        `INSERT INTO operations (operation_id, operation_type, status, worker_id, created_at, started_at, completed_at,
-           progress, metadata, error_message, result_summary, status_detail, attempts, priority, max_attempts,
-           dispatch, request, seq, updated_at)
-         VALUES (@operation_id, @operation_type, @status, @worker_id, @created_at, @started_at, @completed_at,
-           @progress, @metadata, @error_message, @result_summary, @status_detail, @attempts, @priority, @max_attempts,
-           @dispatch, @request, @seq, ${NOW_SQL})`,
+        `INSERT INTO operations (${INSERT_COLUMNS.join(', ')}, updated_at)
+         VALUES (${INSERT_COLUMNS.map((c) => `@${c}`).join(', ')}, ${NOW_SQL})`,
       ),
       maxSeq: db.prepare(`SELECT COALESCE(MAX(seq), 0) AS seq FROM operations`),
-      update: db.prepare(
-        // A terminal row is never written again: the state machine's last line of defence.
-        `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
-           progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary,
-           status_detail=@status_detail, attempts=@attempts, priority=@priority, max_attempts=@max_attempts,
-           updated_at=${NOW_SQL}
-         WHERE operation_id=@operation_id AND status NOT IN ${TERMINAL_SQL}`,
-      ),
+      // A terminal row is never written again: the state machine's last line of defence.
+      update: db.prepare(`UPDATE operations SET ${SET_ROW} WHERE operation_id=@operation_id AND status NOT IN ${TERMINAL_SQL}`),
       get: db.prepare(`SELECT * FROM operations WHERE operation_id = ?`),
       updatedAt: db.prepare(`SELECT updated_at FROM operations WHERE operation_id = ?`),
       active: db.prepare(`SELECT * FROM operations WHERE status IN ${ACTIVE_SQL} ORDER BY seq`),
@@ -117,13 +112,7 @@ export class SqliteOperationStore implements OperationStore {
       queued: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE status = 'queued' ORDER BY priority DESC, seq`),
       dispatchOf: db.prepare(`SELECT operation_id, seq, priority, dispatch FROM operations WHERE operation_id = ?`),
       // SQLite has one writer at a time: the conditional UPDATE is the claim.
-      claim: db.prepare(
-        `UPDATE operations SET status=@status, worker_id=@worker_id, started_at=@started_at, completed_at=@completed_at,
-           progress=@progress, metadata=@metadata, error_message=@error_message, result_summary=@result_summary,
-           status_detail=@status_detail, attempts=@attempts, priority=@priority, max_attempts=@max_attempts,
-           updated_at=${NOW_SQL}
-         WHERE operation_id=@operation_id AND status = 'queued'`,
-      ),
+      claim: db.prepare(`UPDATE operations SET ${SET_ROW} WHERE operation_id=@operation_id AND status = 'queued'`),
       del: db.prepare(`DELETE FROM operations WHERE operation_id = ?`),
       delMetrics: db.prepare(`DELETE FROM operation_metrics WHERE operation_id = ?`),
       delResult: db.prepare(`DELETE FROM operation_results WHERE operation_id = ?`),

@@ -1,5 +1,5 @@
 import { decodeSeriesFrame, isBinaryBlob, SERIES_FRAME_MEDIA_TYPE, type SeriesFrame, type SeriesJson } from '../../contracts/index.js';
-import { downsampleIndices, drawdowns } from './downsample-series.js';
+import { downsampleIndices, drawdowns } from '../../contracts/downsample-series.js';
 import { isStoredBlobRef, type StoredBlobRef } from './result-files.js';
 
 export interface RenderResultOptions {

@@ -1,3 +1,4 @@
+import { downsampleIndices, drawdowns } from '../../contracts/downsample-series.js';
 import type { BacktestResult } from './backtest-result.js';
 import type { BacktestTrade } from './backtest-trade.js';
 import { InvalidBacktestInputError } from './invalid-backtest-input-error.js';
@@ -17,7 +18,7 @@ export interface BacktestSummary {
   readonly metrics: BacktestMetrics;
   /** Number of trades in the full result (the `trades` list may hold fewer). */
   readonly trade_count: number;
-  /** The equity curve from `startIndex` on, downsampled by {@link downsampleEquity}. */
+  /** The equity curve from `startIndex` on, downsampled by {@link downsampleIndices}. */
   readonly equity_curve: EquityPoint[];
   /** Every trade when there are at most 2 × tradesHeadTail; otherwise the first and last tradesHeadTail. */
   readonly trades: BacktestTrade[];
@@ -31,74 +32,7 @@ export interface SummarizeBacktestOptions {
   tradesHeadTail?: number;
 }
 
-/** Range of {@link downsampleEquity}. */
-export interface DownsampleRange {
-  /** First index. @defaultValue 0 */
-  start?: number;
-  /** One past the last index. @defaultValue equity.length */
-  end?: number;
-}
-
 const summaryDefaults: Required<SummarizeBacktestOptions> = { maxEquityPoints: 2000, tradesHeadTail: 50 };
-
-/** Drawdown fraction per bar from `start`, against the running peak from `start`; 0 before it. */
-export function drawdownSeries(equity: ArrayLike<number>, start = 0): Float64Array {
-  const n = equity.length;
-  const dd = new Float64Array(n);
-  let peak = Number.NEGATIVE_INFINITY;
-  for (let i = start; i < n; i++) {
-    const e = equity[i] as number;
-    if (e > peak) peak = e;
-    dd[i] = peak > 0 ? (peak - e) / peak : 0;
-  }
-  return dd;
-}
-
-/**
- * Picks at most `maxPoints` indices of `equity[start, end)` for a chart, in increasing order.
- * All indices when they fit; otherwise the first and the last, and in each of
- * `floor((maxPoints − 2) / 3)` equal buckets of the interior the lowest equity, the highest
- * equity and the deepest drawdown (measured at full resolution), so the peaks and troughs a
- * naive stride would skip stay on the chart and the maximum drawdown's trough is always kept.
- *
- * @throws {@link InvalidBacktestInputError} when `maxPoints < 2`
- */
-export function downsampleEquity(equity: ArrayLike<number>, maxPoints: number, range: DownsampleRange = {}): number[] {
-  if (!Number.isInteger(maxPoints) || maxPoints < 2) {
-    throw new InvalidBacktestInputError('maxPoints', 'must be an integer ≥ 2');
-  }
-  const start = Math.max(0, range.start ?? 0);
-  const end = Math.min(equity.length, range.end ?? equity.length);
-  const count = end - start;
-  if (count <= 0) return [];
-  if (count <= maxPoints) return Array.from({ length: count }, (_, k) => start + k);
-
-  const dd = drawdownSeries(equity, start);
-  const out: number[] = [start];
-  const first = start + 1; // interior is [first, end - 1)
-  const interior = end - 1 - first;
-  const buckets = Math.min(interior, Math.floor((maxPoints - 2) / 3));
-  for (let b = 0; b < buckets; b++) {
-    const lo = first + Math.floor((b * interior) / buckets);
-    const hi = first + Math.floor(((b + 1) * interior) / buckets);
-    let minI = lo;
-    let maxI = lo;
-    let ddI = lo;
-    for (let i = lo + 1; i < hi; i++) {
-      const e = equity[i] as number;
-      if (e < (equity[minI] as number)) minI = i;
-      if (e > (equity[maxI] as number)) maxI = i;
-      if ((dd[i] as number) > (dd[ddI] as number)) ddI = i;
-    }
-    const picked = [minI, maxI, ddI].sort((a, c) => a - c);
-    for (let k = 0; k < picked.length; k++) {
-      const idx = picked[k] as number;
-      if (idx !== out[out.length - 1]) out.push(idx);
-    }
-  }
-  out.push(end - 1);
-  return out;
-}
 
 /**
  * Shrinks a backtest result to what an API response or a stored report needs: the metrics, a
@@ -106,9 +40,12 @@ export function downsampleEquity(equity: ArrayLike<number>, maxPoints: number, r
  */
 export function summarizeBacktest(result: BacktestResult, options: SummarizeBacktestOptions = {}): BacktestSummary {
   const opts = { ...summaryDefaults, ...options };
+  if (!Number.isInteger(opts.maxEquityPoints) || opts.maxEquityPoints < 2) {
+    throw new InvalidBacktestInputError('maxEquityPoints', 'must be an integer ≥ 2');
+  }
   const start = Math.min(result.config.startIndex, result.equity.length);
-  const dd = drawdownSeries(result.equity, start);
-  const equity_curve = downsampleEquity(result.equity, opts.maxEquityPoints, { start }).map((i) => ({
+  const dd = drawdowns(result.equity, start);
+  const equity_curve = downsampleIndices(result.equity, opts.maxEquityPoints, { start }).map((i) => ({
     time: new Date(result.time[i] as number).toISOString(),
     equity: result.equity[i] as number,
     drawdown_pct: dd[i] as number,

@@ -1,44 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runBacktestEngine } from '../../../src/domain/backtest/engine.js';
-import { downsampleEquity, drawdownSeries, summarizeBacktest } from '../../../src/domain/backtest/result-summary.js';
-import { mulberry32, randomRun } from './backtest-fixtures.js';
-
-test('downsampleEquity keeps every point when they fit', () => {
-  assert.deepEqual(downsampleEquity([5, 6, 7, 8], 10), [0, 1, 2, 3]);
-  assert.deepEqual(downsampleEquity([5, 6, 7, 8], 10, { start: 1 }), [1, 2, 3]);
-  assert.deepEqual(downsampleEquity([], 10), []);
-});
-
-test('downsampleEquity stays within the budget and keeps first, last, extremes and the deepest drawdown', () => {
-  const rnd = mulberry32(5);
-  const equity = new Float64Array(50_000);
-  let e = 1000;
-  for (let i = 0; i < equity.length; i++) equity[i] = e *= 1 + (rnd() - 0.5) * 0.01;
-  // Plant a sharp one-bar crash a naive stride would likely miss.
-  equity[31_337] = equity[31_336]! * 0.5;
-  const idx = downsampleEquity(equity, 2000);
-  assert.ok(idx.length <= 2000 && idx.length >= 2 + 666, `${idx.length} points`);
-  for (let k = 1; k < idx.length; k++) assert.ok(idx[k]! > idx[k - 1]!, 'strictly increasing');
-  assert.equal(idx[0], 0);
-  assert.equal(idx[idx.length - 1], equity.length - 1);
-  let minI = 0;
-  let maxI = 0;
-  for (let i = 1; i < equity.length; i++) {
-    if (equity[i]! < equity[minI]!) minI = i;
-    if (equity[i]! > equity[maxI]!) maxI = i;
-  }
-  assert.ok(idx.includes(minI) && idx.includes(maxI), 'global min and max kept');
-  assert.ok(idx.includes(31_337), 'the crash bar is kept');
-  // The drawdown at the kept points reaches the full-resolution maximum.
-  const dd = drawdownSeries(equity);
-  const fullMax = Math.max(...dd);
-  assert.equal(Math.max(...idx.map((i) => dd[i]!)), fullMax);
-});
-
-test('drawdownSeries is (running peak − equity) / running peak', () => {
-  assert.deepEqual(Array.from(drawdownSeries([100, 120, 90, 130, 117])), [0, 0, 0.25, 0, 0.1]);
-});
+import { summarizeBacktest } from '../../../src/domain/backtest/result-summary.js';
+import { InvalidBacktestInputError } from '../../../src/domain/backtest/invalid-backtest-input-error.js';
+import { randomRun } from './backtest-fixtures.js';
 
 test('summarizeBacktest: metrics, ≤ 2000 curve points, first and last 50 trades', () => {
   const { bars, probabilities } = randomRun(20_000, 21);
@@ -60,4 +25,5 @@ test('summarizeBacktest: metrics, ≤ 2000 curve points, first and last 50 trade
   const few = summarizeBacktest(r, { maxEquityPoints: 10, tradesHeadTail: 5000 });
   assert.ok(few.equity_curve.length <= 10);
   assert.equal(few.trades.length, r.trades.length);
+  assert.throws(() => summarizeBacktest(r, { maxEquityPoints: 1 }), InvalidBacktestInputError);
 });

@@ -470,6 +470,24 @@
     else if (rs && typeof rs === 'object') body = '<section class="card"><h2>Result</h2><pre>' + esc(JSON.stringify(rs, null, 2)) + '</pre></section>';
     return head + body;
   }
+  // ---------- detail pages (an operation, a sweep) ----------
+  /**
+   * A detail page whose data could not be loaded: the token form on 401, otherwise the error and a
+   * way back; polling stops on 401 and 404 (retrying will not help) and goes on otherwise.
+   * @param {unknown} caught @param {number} gen @returns {PageOutcome}
+   */
+  function detailFailed(caught, gen) {
+    var err = asError(caught);
+    if (gen !== generation) return 'stale';
+    view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
+    return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
+  }
+  /** Shows a detail page under a link back to the overview, keeping the scroll position across refreshes. @param {string} html */
+  function showDetail(html) {
+    var y = window.scrollY;
+    view.innerHTML = '<p><a href="#/">← Overview</a></p>' + html;
+    window.scrollTo(0, y);
+  }
   /** @param {string} id @param {number} gen @returns {Promise<PageOutcome>} */
   async function operationPage(id, gen) {
     /** @type {Operation} */
@@ -482,15 +500,10 @@
         try { epochs = (await api('/operations/' + encodeURIComponent(id) + '/metrics?cursor=0')).data.metrics; } catch (e) { epochs = []; }
       }
     } catch (caught) {
-      var err = asError(caught);
-      if (gen !== generation) return 'stale';
-      view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
-      return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
+      return detailFailed(caught, gen);
     }
     if (gen !== generation) return 'stale';
-    var y = window.scrollY;
-    view.innerHTML = '<p><a href="#/">← Overview</a></p>' + renderOperation(op, epochs);
-    window.scrollTo(0, y);
+    showDetail(renderOperation(op, epochs));
     return TERMINAL[op.status] ? 'stop' : 'continue';
   }
 
@@ -577,10 +590,7 @@
       var both = await Promise.all([api('/sweeps/' + encodeURIComponent(id)), api('/sweeps/' + encodeURIComponent(id) + '/table')]);
       v = both[0].data; t = both[1].data;
     } catch (caught) {
-      var err = asError(caught);
-      if (gen !== generation) return 'stale';
-      view.innerHTML = err.status === 401 ? tokenForm() : '<section class="card"><p class="error">' + esc(err.message) + '</p><p><a href="#/">Back</a></p></section>';
-      return err.status === 401 || err.status === 404 ? 'stop' : 'continue';
+      return detailFailed(caught, gen);
     }
     if (gen !== generation) return 'stale';
     sweepTable = t;
@@ -593,10 +603,8 @@
       (TERMINAL[s.status] ? '' : '<button id="cancel-button" class="danger" data-operation-id="' + esc(s.operation_id) + '">Cancel sweep</button>') + '</div>' +
       (s.error_message ? '<p class="error">' + esc(s.error_message) + '</p>' : '') +
       '<p><a id="sweep-csv" download="' + esc(s.operation_id) + '.csv" href="data:text/csv;charset=utf-8,' + encodeURIComponent(sweepCsv(t)) + '">Download CSV</a></p></section>';
-    var y = window.scrollY;
-    view.innerHTML = '<p><a href="#/">← Overview</a></p>' + head + sweepHeatmap(t) +
-      '<section class="card"><h2>Comparison</h2><p class="muted">Click a column to sort.</p><div class="scroll" id="sweep-table-wrap">' + renderSweepTable(t) + '</div></section>';
-    window.scrollTo(0, y);
+    showDetail(head + sweepHeatmap(t) +
+      '<section class="card"><h2>Comparison</h2><p class="muted">Click a column to sort.</p><div class="scroll" id="sweep-table-wrap">' + renderSweepTable(t) + '</div></section>');
     return TERMINAL[s.status] ? 'stop' : 'continue';
   }
   view.addEventListener('click', function (ev) {
