@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,17 +91,40 @@ export function storeEnv(dbPath: string): Record<string, string> {
 }
 
 export async function startBackend(opts: { dbPath: string; env?: Record<string, string>; port?: number; fixture?: boolean }): Promise<Proc> {
-  const port = opts.port ?? (await freePort());
   const entry = opts.fixture ? [FIXTURE_BACKEND] : [CLI, 'backend'];
-  const proc = spawnNode('backend', [...entry, '--port', String(port), '--host', '127.0.0.1'], { ...storeEnv(opts.dbPath), ...opts.env }, port);
-  try {
-    await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
-  } catch (err) {
-    // A backend that did not come up must not outlive the test (its handles would hold the runner).
+  for (let tries = 1; ; tries++) {
+    const port = opts.port ?? (await freePort());
+    const proc = spawnNode('backend', [...entry, '--port', String(port), '--host', '127.0.0.1'], { ...storeEnv(opts.dbPath), ...opts.env }, port);
+    try {
+      await waitFor(`backend on ${port}`, async () => (await fetch(`${proc.url}/health`)).ok || undefined, { timeoutMs: 15_000, proc });
+    } catch (err) {
+      // A backend that did not come up must not outlive the test (its handles would hold the runner).
+      await proc.crash();
+      throw err;
+    }
+    // Between freePort() and listen, a test running alongside may take the port: then /health is
+    // someone else's answer and our child dies of EADDRINUSE. Only a port our child holds will do.
+    const owner = await listenerPid(port, proc);
+    if (owner === undefined || owner === proc.child.pid || tries >= 3 || opts.port !== undefined) return proc;
     await proc.crash();
-    throw err;
   }
-  return proc;
+}
+
+/**
+ * The pid listening on a loopback port (`ss -ltnp`, Linux), once our child either holds it or exited;
+ * undefined when ss can't tell (then the caller trusts /health).
+ */
+async function listenerPid(port: number, proc: Proc): Promise<number | undefined> {
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
+    if (r.status !== 0 || r.error) return undefined;
+    const pids = [...r.stdout.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
+    if (pids.includes(proc.child.pid!)) return proc.child.pid;
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return pids[0] ?? -1;
+    if (pids.length === 0) return undefined;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  return undefined;
 }
 
 /** The backend as `ktrdr backend` runs it, except that backtests accept the fixture job's knobs. */
