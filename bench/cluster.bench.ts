@@ -95,7 +95,10 @@ function drainStats(jobs: readonly JobTimes[], workers: number): DrainStats {
 
 /** Forks a bench process and resolves with it and its first IPC message. */
 async function forkProc<M>(script: string, args: string[]): Promise<{ child: ChildProcess; first: M }> {
-  const child = fork(new URL(script, import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_CPU_PROF=<dir>: each bench process writes a V8 CPU profile there (open in Chrome DevTools).
+  const prof = process.env['BENCH_CPU_PROF'];
+  const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const child = fork(new URL(script, import.meta.url), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const first = await new Promise<M>((resolve, reject) => {
     child.once('message', (m) => resolve(m as M));
     child.once('exit', (code) => reject(new Error(`${script} exited with code ${code} before it was ready`)));

@@ -57,6 +57,29 @@ test('queue order: higher priority first, FIFO within a priority; positions foll
   assert.deepEqual(q.entries().map((e) => e.operationId), ['b2', 'a', 'c', 'd']);
 });
 
+test('queue heads: the first entry of each kind (worker type + selection), kept as entries come and go', () => {
+  const q = new MemoryWorkQueue();
+  const cpu = { workerType: 'backtesting', startPath: '/backtests/start', payload: {} };
+  const gpu = { workerType: 'training', startPath: '/training/start', payload: {}, selection: { requireGpu: true } };
+  const anyTraining = { workerType: 'training', startPath: '/training/start', payload: {} };
+  q.add({ operationId: 'c1', priority: 0, seq: 1, target: cpu });
+  q.add({ operationId: 'g1', priority: 0, seq: 2, target: gpu });
+  q.add({ operationId: 'c2', priority: 3, seq: 3, target: cpu });
+  q.add({ operationId: 't1', priority: 0, seq: 4, target: anyTraining });
+  q.add({ operationId: 'g2', priority: 0, seq: 5, target: { ...gpu, selection: { requireGpu: true } } });
+  const heads = () => [...q.heads()].map((e) => e.operationId).sort();
+  assert.deepEqual(heads(), ['c2', 'g1', 't1'], 'one head per kind; equal selections are one kind');
+  q.remove('c2');
+  q.remove('g1');
+  assert.deepEqual(heads(), ['c1', 'g2', 't1']);
+  q.remove('t1');
+  q.remove('g2');
+  q.remove('c1');
+  assert.deepEqual(heads(), []);
+  assert.equal(q.size, 0);
+  assert.deepEqual(q.entries(), []);
+});
+
 test('exclusivity: a reserved worker is not selected again; only its own operation (or a new registration) frees it', () => {
   const { r, add } = registry();
   add('only', {}, 'backtesting');

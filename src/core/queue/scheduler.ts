@@ -4,7 +4,7 @@ import { toError } from '../../contracts/errors.js';
 import type { Dispatcher, DispatchOutcome } from '../dispatch/dispatcher.js';
 import type { OperationsService } from '../operations/operations-service.js';
 import type { WorkerRegistry } from '../registry/worker-registry.js';
-import type { QueueEntry, WorkQueue } from './work-queue.js';
+import { before, kindOf, type QueueEntry, type WorkQueue } from './work-queue.js';
 
 export interface SchedulerDeps {
   queue: WorkQueue;
@@ -48,8 +48,10 @@ export class Scheduler {
     const { queue, registry } = this.#deps;
     if (!registry.canSelect(entry.target.workerType, entry.target.selection)) return undefined;
     // Someone queued earlier (or with a higher priority) for the same kind of worker goes first.
-    const ahead = queue.entries().find((e) => e.operationId !== entry.operationId && sameKind(e, entry));
-    if (ahead && (ahead.priority > entry.priority || (ahead.priority === entry.priority && ahead.seq < entry.seq))) return undefined;
+    const kind = kindOf(entry);
+    for (const head of queue.heads()) {
+      if (head.operationId !== entry.operationId && before(head, entry) && kindOf(head) === kind) return undefined;
+    }
     queue.remove(entry.operationId);
     return this.#run(entry);
   }
@@ -63,10 +65,16 @@ export class Scheduler {
     const { queue, registry, operations } = this.#deps;
     const worker = registry.get(workerId);
     if (!worker || worker.unreachableSince !== null || !registry.isEligible(worker)) return undefined;
-    for (const entry of queue.entries().slice()) {
-      const { workerType, selection } = entry.target;
-      if (workerType !== worker.workerType || !registry.isEligible(worker, selection)) continue;
-      if (selection?.preferGpu && worker.capabilities['gpu'] !== true && registry.canSelect(workerType, { ...selection, requireGpu: true })) continue;
+    // Entries of one kind fit the same workers: only each kind's first entry is a candidate.
+    const fits = (e: QueueEntry): boolean => {
+      const { workerType, selection } = e.target;
+      if (workerType !== worker.workerType || !registry.isEligible(worker, selection)) return false;
+      return !(selection?.preferGpu && worker.capabilities['gpu'] !== true && registry.canSelect(workerType, { ...selection, requireGpu: true }));
+    };
+    for (;;) {
+      let entry: QueueEntry | undefined;
+      for (const head of queue.heads()) if (fits(head) && (!entry || before(head, entry))) entry = head;
+      if (!entry) return undefined;
       queue.remove(entry.operationId);
       registry.markBusy(workerId, entry.operationId);
       const opened = operations.beginAttempt(entry.operationId, workerId);
@@ -82,7 +90,6 @@ export class Scheduler {
         body: { ...entry.target.payload, task_id: entry.operationId, attempt_id: opened.attemptId },
       };
     }
-    return undefined;
   }
 
   close(): Promise<void> {
@@ -90,17 +97,24 @@ export class Scheduler {
     return Promise.allSettled([...this.#inflight]).then(() => undefined);
   }
 
+  /**
+   * Starts queued entries in dispatch order while free workers fit them. Only each kind's first
+   * entry is looked at (a kind no free worker fits is skipped as a whole), so a pass costs the
+   * number of kinds and dispatches, not the length of the queue.
+   */
   #pass(): void {
     const { queue, registry } = this.#deps;
     const blocked = new Set<string>();
-    for (const entry of queue.entries().slice()) {
-      const key = kindKey(entry);
-      if (blocked.has(key)) continue;
+    for (;;) {
+      let entry: QueueEntry | undefined;
+      for (const head of queue.heads()) if (!blocked.has(kindOf(head)) && (!entry || before(head, entry))) entry = head;
+      if (!entry) return;
       if (!registry.canSelect(entry.target.workerType, entry.target.selection)) {
-        blocked.add(key);
+        blocked.add(kindOf(entry));
         continue;
       }
       queue.remove(entry.operationId);
+      // Synchronously reserves its worker (Dispatcher.dispatch selects before its first await).
       void this.#run(entry);
     }
   }
@@ -154,12 +168,4 @@ export class Scheduler {
     if (entry && !this.#deps.queue.has(op.operation_id)) this.#deps.queue.add(entry);
     this.kick();
   }
-}
-
-function kindKey(e: QueueEntry): string {
-  return `${e.target.workerType}|${JSON.stringify(e.target.selection ?? {})}`;
-}
-
-function sameKind(a: QueueEntry, b: QueueEntry): boolean {
-  return kindKey(a) === kindKey(b);
 }

@@ -24,38 +24,73 @@ export interface WorkQueue {
   has(operationId: string): boolean;
   /** Entries in dispatch order: priority descending, then seq ascending. */
   entries(): QueueEntry[];
+  /**
+   * The first entry of each kind (worker type + selection rules) in dispatch order. Entries of one
+   * kind fit exactly the same workers, so a scheduler only ever needs to look at these.
+   */
+  heads(): IterableIterator<QueueEntry>;
   /** 1-based place in dispatch order, or null when not queued. */
   position(operationId: string): number | null;
   readonly size: number;
 }
 
+/** Dispatch order: higher priority first, then first submitted. */
+export function before(a: QueueEntry, b: QueueEntry): boolean {
+  return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
+}
+
+/** Which workers can take an entry: its worker type and selection rules (entries of one kind are interchangeable). */
+export function kindOf(e: QueueEntry): string {
+  const sel = e.target.selection;
+  return sel === undefined ? e.target.workerType : `${e.target.workerType}|${JSON.stringify(sel)}`;
+}
+
+/** Inserts `entry` into `list`, kept in dispatch order (binary search). */
+function insertSorted(list: QueueEntry[], entry: QueueEntry): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(list[mid]!, entry)) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, entry);
+}
+
+function removeFrom(list: QueueEntry[], entry: QueueEntry): void {
+  // Dispatch takes heads: the entry is almost always first.
+  const i = list[0] === entry ? 0 : list.indexOf(entry);
+  if (i >= 0) list.splice(i, 1);
+}
+
 /**
- * WorkQueue as a sorted in-memory index (the store holds the durable copy). Kept sorted on every
- * change (binary-search insert, splice on remove), so the scheduler's frequent reads never sort.
+ * WorkQueue as sorted in-memory indexes (the store holds the durable copy): one over everything
+ * (positions, listing) and one per kind (what the scheduler reads on every pass, so a pass costs
+ * the number of kinds, not the number of queued entries). Kept sorted on every change.
  */
 export class MemoryWorkQueue implements WorkQueue {
-  readonly #byId = new Map<string, QueueEntry>();
+  readonly #byId = new Map<string, { entry: QueueEntry; kind: string }>();
   readonly #sorted: QueueEntry[] = [];
+  readonly #byKind = new Map<string, QueueEntry[]>();
 
   add(entry: QueueEntry): void {
     if (this.#byId.has(entry.operationId)) this.remove(entry.operationId);
-    this.#byId.set(entry.operationId, entry);
-    let lo = 0;
-    let hi = this.#sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const m = this.#sorted[mid]!;
-      if (m.priority > entry.priority || (m.priority === entry.priority && m.seq < entry.seq)) lo = mid + 1;
-      else hi = mid;
-    }
-    this.#sorted.splice(lo, 0, entry);
+    const kind = kindOf(entry);
+    this.#byId.set(entry.operationId, { entry, kind });
+    insertSorted(this.#sorted, entry);
+    let list = this.#byKind.get(kind);
+    if (!list) this.#byKind.set(kind, (list = []));
+    insertSorted(list, entry);
   }
 
   remove(operationId: string): boolean {
-    const entry = this.#byId.get(operationId);
-    if (!entry) return false;
+    const found = this.#byId.get(operationId);
+    if (!found) return false;
     this.#byId.delete(operationId);
-    this.#sorted.splice(this.#sorted.indexOf(entry), 1);
+    removeFrom(this.#sorted, found.entry);
+    const list = this.#byKind.get(found.kind)!;
+    removeFrom(list, found.entry);
+    if (list.length === 0) this.#byKind.delete(found.kind);
     return true;
   }
 
@@ -68,9 +103,13 @@ export class MemoryWorkQueue implements WorkQueue {
     return this.#sorted;
   }
 
+  *heads(): IterableIterator<QueueEntry> {
+    for (const list of this.#byKind.values()) yield list[0]!;
+  }
+
   position(operationId: string): number | null {
-    const entry = this.#byId.get(operationId);
-    return entry ? this.#sorted.indexOf(entry) + 1 : null;
+    const found = this.#byId.get(operationId);
+    return found ? this.#sorted.indexOf(found.entry) + 1 : null;
   }
 
   get size(): number {
