@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
 
 /**
  * SHA-256 of files, remembered while a file keeps its mtime and size: a sweep sends hundreds of
@@ -20,7 +19,8 @@ export class FileSha256Cache {
   async sha256(path: string): Promise<string | undefined> {
     let stamp: string;
     try {
-      const st = await stat(path);
+      // A stat is microseconds; the promise version's thread-pool round trip cost a submission ~0.2 ms.
+      const st = statSync(path);
       if (!st.isFile()) return undefined;
       stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
     } catch {
