@@ -144,3 +144,33 @@ test('a cancelled operation is not dispatched', async (t) => {
   assert.deepEqual(await dispatcher.dispatch(id, target), { kind: 'ended', status: 'cancelled' });
   assert.equal(startsOf(fake).length, 0);
 });
+
+test('a queued op another backend on the same store claimed first: no start request goes out, the worker is free again', async (t) => {
+  const dir = tempDir();
+  t.after(() => dir.remove());
+  const path = join(dir.path, 'ops.db');
+  const store = new SqliteOperationStore(path);
+  const other = new SqliteOperationStore(path);
+  const registry = new WorkerRegistry();
+  const client = new HttpWorkerClient({ requestTimeoutMs: 2_000 });
+  const operations = new OperationsService({ store, registry, client, log });
+  const dispatcher = new Dispatcher({ registry, client, operations, log });
+  const fake = await startFakeWorker((req) => (req.path === START ? ok(req) : { status: 200, body: {} }));
+  t.after(async () => {
+    await fake.close();
+    await operations.close();
+    store.close();
+    other.close();
+  });
+  registry.register({ worker_id: 'w', worker_type: 'backtesting', endpoint_url: fake.url });
+  const id = operations.create('backtesting', { parameters: {} }, {}, { status: 'queued', dispatch: target }).op.operation_id;
+  await operations.persisted(id);
+  // The other backend's claim lands first.
+  const row = (await other.get(id))!;
+  assert.equal(await other.claim({ ...row, status: 'pending', worker_id: 'theirs' }), true);
+  assert.deepEqual(await dispatcher.dispatch(id, target), { kind: 'claimed_elsewhere' });
+  assert.deepEqual(startsOf(fake), [], 'nothing was sent to the worker');
+  assert.equal(registry.get('w')!.status, 'available');
+  assert.equal(operations.known(id), undefined, 'this backend forgot it');
+  assert.equal((await store.get(id))!.worker_id, 'theirs', 'the row is the winner\'s');
+});

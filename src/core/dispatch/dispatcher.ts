@@ -21,7 +21,9 @@ export type DispatchOutcome =
   /** A worker refused the request itself (4xx other than 503/409): retrying elsewhere would not help. */
   | { kind: 'rejected'; workerId: string; status: number; message: string }
   /** The operation ended (cancelled) while it was being dispatched; nothing runs. */
-  | { kind: 'ended'; status: string };
+  | { kind: 'ended'; status: string }
+  /** Another backend on the same store took it from the queue first: it runs there, not from here. */
+  | { kind: 'claimed_elsewhere' };
 
 export interface DispatcherDeps {
   registry: WorkerRegistry;
@@ -87,7 +89,7 @@ export class Dispatcher {
       } catch (err) {
         registry.markAvailable(worker.workerId, operationId);
         // Another backend on the same store took it from the queue first: it runs there.
-        if (err instanceof ClaimedElsewhereError) return { kind: 'ended', status: 'claimed elsewhere' };
+        if (err instanceof ClaimedElsewhereError) return { kind: 'claimed_elsewhere' };
         operations.attemptFailed(operationId, attemptId, 'abandoned', `could not store the attempt: ${toError(err).message}`);
         throw err;
       }

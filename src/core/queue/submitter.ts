@@ -125,6 +125,10 @@ export class Submitter {
       throw InvalidRequestError.field('body', `the worker rejected the request: ${outcome.message}`);
     }
     if (outcome?.kind === 'ended') throw new OperationEndedError(id, outcome.status);
+    if (outcome?.kind === 'claimed_elsewhere') {
+      // Accepted and stored; another backend on the same store started it (its status is in the store).
+      return { success: true, operation_id: id, status: 'started', worker_id: null, status_detail: 'started by another backend on the same operations store' };
+    }
     if (!outcome && !queue.has(id)) scheduler.park(entry);
     // Accepted means stored: the reply waits for the op's writes so far.
     await operations.persisted(id);
