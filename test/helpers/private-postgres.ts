@@ -5,9 +5,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { freePort } from '../../src/cli/local-cluster.js';
 
 export interface PrivatePostgres {
   /** Base URL (the `postgres` database); a store given another database name creates it. */
@@ -34,17 +34,6 @@ export function findPostgresBin(): string | undefined {
 /** Why Postgres-backed tests cannot run here, or undefined when they can. */
 export function postgresUnavailable(): string | undefined {
   return findPostgresBin() ? undefined : 'no PostgreSQL binaries (initdb, pg_ctl) on PATH or under /usr/lib/postgresql/*/bin: install Debian `postgresql` (.ci/run does)';
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {

@@ -12,17 +12,9 @@ import { modelStoreRoutes } from '../../src/workers/artifacts/model-store-routes
 import { FsModelStore } from '../../src/workers/artifacts/model-store.js';
 import { dataRoutes } from '../../src/workers/artifacts/data-routes.js';
 import { WorkerArtifacts } from '../../src/workers/artifacts/worker-artifacts.js';
+import { bundleFiles as bundle } from '../helpers/model-bundle.js';
 
 const TOKEN = 'artifact-routes-token';
-
-function bundle(run = 1): Map<string, Buffer> {
-  return new Map([
-    ['model.json', Buffer.from('{"modelTopology":{}}')],
-    ['features.json', Buffer.from('{"feature_names":["a"]}')],
-    ['weights.bin', Buffer.from([run, 2, 3, 4])],
-    ['metadata.json', Buffer.from(JSON.stringify({ strategy_name: 'rsi_mlp', timeframe: '1h', version: 1, run }, null, 2) + '\n')],
-  ]);
-}
 
 async function backend(t: TestContext, maxBundleBytes?: number): Promise<{ url: string; modelsDir: string; dataDir: string; app: FastifyInstance }> {
   const root = await mkdtemp(join(tmpdir(), 'ktrdr-store-'));

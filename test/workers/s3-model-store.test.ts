@@ -9,15 +9,7 @@ import { registerServerKit } from '../../src/server-kit/server-kit.js';
 import { modelStoreRoutes } from '../../src/workers/artifacts/model-store-routes.js';
 import { S3ModelStore } from '../../src/workers/artifacts/s3-model-store.js';
 import { startMiniS3 } from '../helpers/mini-s3.js';
-
-function bundle(run = 1): Map<string, Buffer> {
-  return new Map([
-    ['model.json', Buffer.from('{"modelTopology":{}}')],
-    ['features.json', Buffer.from('{"feature_names":["a"]}')],
-    ['weights.bin', Buffer.from([run, 2, 3, 4])],
-    ['metadata.json', Buffer.from(JSON.stringify({ strategy_name: 'rsi_mlp', timeframe: '1h', version: 1, run }, null, 2) + '\n')],
-  ]);
-}
+import { bundleFiles as bundle } from '../helpers/model-bundle.js';
 
 async function s3Store(t: TestContext) {
   const s3 = await startMiniS3('models');

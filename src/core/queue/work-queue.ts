@@ -39,10 +39,20 @@ export function before(a: QueueEntry, b: QueueEntry): boolean {
   return a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
 }
 
-/** Which workers can take an entry: its worker type and selection rules (entries of one kind are interchangeable). */
+const kinds = new WeakMap<QueueEntry, string>();
+
+/**
+ * Which workers can take an entry: its worker type and selection rules (entries of one kind are
+ * interchangeable). Computed once per entry: a scheduler pass asks for every head's kind.
+ */
 export function kindOf(e: QueueEntry): string {
-  const sel = e.target.selection;
-  return sel === undefined ? e.target.workerType : `${e.target.workerType}|${JSON.stringify(sel)}`;
+  let kind = kinds.get(e);
+  if (kind === undefined) {
+    const sel = e.target.selection;
+    kind = sel === undefined ? e.target.workerType : `${e.target.workerType}|${JSON.stringify(sel)}`;
+    kinds.set(e, kind);
+  }
+  return kind;
 }
 
 /** Inserts `entry` into `list`, kept in dispatch order (binary search). */
@@ -69,14 +79,14 @@ function removeFrom(list: QueueEntry[], entry: QueueEntry): void {
  * the number of kinds, not the number of queued entries). Kept sorted on every change.
  */
 export class MemoryWorkQueue implements WorkQueue {
-  readonly #byId = new Map<string, { entry: QueueEntry; kind: string }>();
+  readonly #byId = new Map<string, QueueEntry>();
   readonly #sorted: QueueEntry[] = [];
   readonly #byKind = new Map<string, QueueEntry[]>();
 
   add(entry: QueueEntry): void {
     if (this.#byId.has(entry.operationId)) this.remove(entry.operationId);
     const kind = kindOf(entry);
-    this.#byId.set(entry.operationId, { entry, kind });
+    this.#byId.set(entry.operationId, entry);
     insertSorted(this.#sorted, entry);
     let list = this.#byKind.get(kind);
     if (!list) this.#byKind.set(kind, (list = []));
@@ -84,13 +94,14 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   remove(operationId: string): boolean {
-    const found = this.#byId.get(operationId);
-    if (!found) return false;
+    const entry = this.#byId.get(operationId);
+    if (!entry) return false;
     this.#byId.delete(operationId);
-    removeFrom(this.#sorted, found.entry);
-    const list = this.#byKind.get(found.kind)!;
-    removeFrom(list, found.entry);
-    if (list.length === 0) this.#byKind.delete(found.kind);
+    removeFrom(this.#sorted, entry);
+    const kind = kindOf(entry);
+    const list = this.#byKind.get(kind)!;
+    removeFrom(list, entry);
+    if (list.length === 0) this.#byKind.delete(kind);
     return true;
   }
 
@@ -108,8 +119,8 @@ export class MemoryWorkQueue implements WorkQueue {
   }
 
   position(operationId: string): number | null {
-    const found = this.#byId.get(operationId);
-    return found ? this.#sorted.indexOf(found.entry) + 1 : null;
+    const entry = this.#byId.get(operationId);
+    return entry ? this.#sorted.indexOf(entry) + 1 : null;
   }
 
   get size(): number {
