@@ -3,6 +3,9 @@ import { encodeReportFrame, REPORT_FRAME_MEDIA_TYPE, type OperationReport } from
 import { toError } from '../contracts/errors.js';
 import { requestJson } from '../net/http-json.js';
 import { artifactToWire, hasBytes, mediaTypeOf } from './artifact-wire.js';
+import type { NextJob } from './thread-messages.js';
+
+export type { NextJob };
 
 export interface BackendReporterDeps {
   log: Logger;
@@ -22,15 +25,6 @@ export interface BackendReporterOptions {
   initialBackoffMs?: number;
   /** @defaultValue 10000 */
   maxBackoffMs?: number;
-}
-
-/** A queued job the backend handed over in its reply to a final report. */
-export interface NextJob {
-  operation_id: string;
-  attempt_id: string;
-  /** The worker's own start path, e.g. `/backtests/start`. */
-  path: string;
-  body: Record<string, unknown>;
 }
 
 /** What the backend said about a report. */
@@ -97,10 +91,9 @@ export class BackendReporter {
     let isFrame = hasBytes(report.artifact);
     let body: string | Uint8Array = '';
     const encode = () => {
-      headers['content-type'] = isFrame ? REPORT_FRAME_MEDIA_TYPE : 'application/json';
-      body = isFrame
-        ? encodeReportFrame(report as unknown as Record<string, unknown>, mediaTypeOf)
-        : JSON.stringify(report.artifact === undefined ? report : { ...report, artifact: artifactToWire(report.artifact) });
+      const e = encodeReport(report, isFrame);
+      headers['content-type'] = e.contentType;
+      body = e.body;
     };
     encode();
     let delay = this.#opts.initialBackoffMs;
@@ -158,4 +151,17 @@ export class BackendReporter {
     this.#log.warn({ operationId, status: report.status }, 'backend did not acknowledge the report; it will read the state by polling');
     return 'unreachable';
   }
+}
+
+/**
+ * A report as it goes on the wire: a report frame (JSON + the artifact's raw bytes) when `asFrame`,
+ * else JSON with the bytes as base64. The job thread that pushes its own final report uses it too.
+ */
+export function encodeReport(report: OperationReport, asFrame = hasBytes(report.artifact)): { contentType: string; body: string | Uint8Array } {
+  return asFrame
+    ? { contentType: REPORT_FRAME_MEDIA_TYPE, body: encodeReportFrame(report as unknown as Record<string, unknown>, mediaTypeOf) }
+    : {
+        contentType: 'application/json',
+        body: JSON.stringify(report.artifact === undefined ? report : { ...report, artifact: artifactToWire(report.artifact) }),
+      };
 }

@@ -24,7 +24,8 @@ import { buildValidatorCompiler } from '../server-kit/validator-compiler.js';
 import { BackendReporter, type NextJob } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
-import { runInThread } from './run-in-thread.js';
+import { runJobInThread, type HandedOverRun, type RunCallbacks, type RunResult, type ThreadRun } from './run-in-thread.js';
+import type { HandOverTarget, RunFinish } from './thread-messages.js';
 import { WorkerOperations } from './worker-operations.js';
 import { artifactToWire } from './artifact-wire.js';
 
@@ -106,7 +107,15 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   let registrar: Registrar | undefined;
   let closing: Promise<void> | undefined;
 
-  const activity = (): WorkerActivity => (draining ? 'draining' : current ? 'busy' : 'idle');
+  /**
+   * The job code of `current` finished: its job thread is reporting its end to the backend itself,
+   * so the backend may know before this thread does. /health and registration say idle from here,
+   * and a start request waits for that report instead of getting a 503.
+   */
+  let currentCodeFinished: () => boolean = () => false;
+  /** The op this worker runs, as /health and registration tell it. */
+  const running = (): string | null => (current !== null && !currentCodeFinished() ? current : null);
+  const activity = (): WorkerActivity => (draining ? 'draining' : running() ? 'busy' : 'idle');
 
   const app = Fastify({ loggerInstance: log, ...serverOptions() }).withTypeProvider<TypeBoxTypeProvider>();
   // Only /health is public; with a token set, everything else (/, /metrics included) needs it.
@@ -122,8 +131,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       timestamp: new Date().toISOString(),
       status: 'operational' as const,
       worker_status: activity(),
-      current_operation: current,
-      current_attempt_id: current ? currentAttempt : null,
+      current_operation: running(),
+      current_attempt_id: running() ? currentAttempt : null,
     };
   });
 
@@ -195,6 +204,80 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     },
   );
 
+  /** 1 while this worker takes new work: job threads read it before they start a handed-over job. */
+  const accepting = new Int32Array(new SharedArrayBuffer(4));
+  Atomics.store(accepting, 0, 1);
+  const authHeaders: Record<string, string> = opts.apiToken ? { authorization: `Bearer ${opts.apiToken}` } : {};
+  /** Lets the job thread push a completed attempt's final report itself and start what the reply hands over. */
+  const finishFor = (attemptId: string): RunFinish => ({
+    workerId: opts.workerId,
+    attemptId,
+    apiUrl: opts.apiUrl,
+    headers: authHeaders,
+    timeoutMs: 5_000,
+    accepting: accepting.buffer as SharedArrayBuffer,
+    targets: threadTargets,
+  });
+
+  /**
+   * Runs an admitted job (this worker's `current`): its operation record, its thread run, and what
+   * happens when it ends (the final report, and the job the backend hands over in its reply).
+   */
+  const launch = (
+    job: JobDefinition<TSchema>,
+    operationId: string,
+    attemptId: string | null,
+    params: Record<string, unknown>,
+    start: (callbacks: RunCallbacks) => ThreadRun,
+  ): void => {
+    current = operationId;
+    currentAttempt = attemptId;
+    const metadata: OperationMetadata = job.describe?.(params as never) ?? { parameters: params };
+    const { signal } = operations.create(operationId, job.operationType, metadata, attemptId);
+    const opLog = log.child({ operationId });
+    opLog.info({ operationType: job.operationType, attemptId }, 'operation started');
+    let ended: RunResult | undefined;
+    const run = start({
+      signal,
+      cancelGraceMs: opts.cancelGraceMs,
+      onProgress: (u) => operations.progress(operationId, u),
+      onMetric: (m) => operations.metric(operationId, m),
+      onLog: (message, fields) => opLog.info(fields ?? {}, message),
+    });
+    currentCodeFinished = run.codeFinished;
+    currentRun = run.result
+      .then((result) => {
+        ended = result;
+        operations.complete(operationId, result.output);
+        // Pushed by the job thread itself: the backend has the final state (and the artifact, which never came here).
+        if (result.reported) operations.markDelivered(operationId, result.hadArtifact === true);
+        opLog.info({ reportedBy: result.reported ? 'job thread' : undefined }, 'operation completed');
+      })
+      .catch((err: unknown) => {
+        if (err instanceof JobCancelledError) {
+          operations.markCancelled(operationId, operations.cancelReason(operationId) ?? err.message);
+          opLog.info('operation cancelled');
+        } else {
+          const e = toError(err);
+          operations.fail(operationId, e.message);
+          opLog.warn({ err: e.message }, 'operation failed');
+        }
+      })
+      .finally(() => {
+        current = null;
+        currentAttempt = null;
+        currentRun = undefined;
+        currentCodeFinished = () => false;
+        if (!ended?.reported) {
+          if (attemptId !== null) pushFinal(operationId, attemptId);
+        } else if (ended.started && ended.next) {
+          adopt(ended.next, ended.started);
+        } else if (ended.next) {
+          void startHandedOver(ended.next);
+        }
+      });
+  };
+
   /** What a start request got: the reply the route sends (status + body). */
   type StartOutcome = { code: 200 | 409 | 503; body: Record<string, unknown> };
 
@@ -204,6 +287,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
    * hook's error is thrown (the route maps it to its 4xx).
    */
   const startJob = async (job: JobDefinition<TSchema>, body: Record<string, unknown>, preclaimed: boolean): Promise<StartOutcome> => {
+    // The previous job has ended and its thread is reporting that: hear of it first (the backend may
+    // have, and sent this start on the strength of it).
+    while (!draining && current !== null && currentCodeFinished() && currentRun) await currentRun;
     if (draining || current !== null) {
       return { code: 503, body: { error: draining ? 'Worker draining' : 'Worker busy', current_operation: current } };
     }
@@ -235,39 +321,14 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       currentAttempt = null;
       throw err;
     }
-    const metadata: OperationMetadata = job.describe?.(params as never) ?? { parameters: params };
-    const { signal } = operations.create(operationId, job.operationType, metadata, attempt_id ?? null);
-    const opLog = log.child({ operationId });
-    opLog.info({ operationType: job.operationType, attemptId: attempt_id }, 'operation started');
-    currentRun = runInThread(job.module, params, {
-      operationId,
-      settings: opts.settings,
-      signal,
-      cancelGraceMs: opts.cancelGraceMs,
-      onProgress: (u) => operations.progress(operationId, u),
-      onMetric: (m) => operations.metric(operationId, m),
-      onLog: (message, fields) => opLog.info(fields ?? {}, message),
-    })
-      .then((output) => {
-        operations.complete(operationId, output);
-        opLog.info('operation completed');
-      })
-      .catch((err: unknown) => {
-        if (err instanceof JobCancelledError) {
-          operations.markCancelled(operationId, operations.cancelReason(operationId) ?? err.message);
-          opLog.info('operation cancelled');
-        } else {
-          const e = toError(err);
-          operations.fail(operationId, e.message);
-          opLog.warn({ err: e.message }, 'operation failed');
-        }
-      })
-      .finally(() => {
-        current = null;
-        currentAttempt = null;
-        currentRun = undefined;
-        if (attempt_id !== undefined) pushFinal(operationId, attempt_id);
-      });
+    launch(job, operationId, attempt_id ?? null, params, (callbacks) =>
+      runJobInThread(job.module, params, {
+        ...callbacks,
+        operationId,
+        settings: opts.settings,
+        ...(attempt_id === undefined ? {} : { finish: finishFor(attempt_id) }),
+      }),
+    );
     return { code: 200, body: { success: true, operation_id: operationId, status: 'started', worker_id: opts.workerId } };
   };
 
@@ -276,6 +337,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
    * bounded JSON, no coercion), for jobs the backend hands over in a report reply.
    */
   const handOverTargets = new Map<string, { job: JobDefinition<TSchema>; validate: ValidateBody }>();
+  /** The same routes as job threads get them, to start a handed-over job themselves. */
+  const threadTargets: HandOverTarget[] = [];
   const compileBody = buildValidatorCompiler();
   for (const job of opts.jobs) {
     const body = Type.Object(
@@ -288,6 +351,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     );
     const path = `/${job.domain}/start`;
     handOverTargets.set(path, { job, validate: compileBody({ schema: body as never, httpPart: 'body', method: 'POST', url: path }) as unknown as ValidateBody });
+    threadTargets.push({ path, module: job.module.href, schema: JSON.parse(JSON.stringify(body)) as Record<string, unknown>, hasValidate: job.validate !== undefined });
     app.post(
       `/${job.domain}/start`,
       { schema: { body, response: { 200: StartResponse, 400: ErrorBody, 409: ErrorBody, 503: WorkerBusyBody } } },
@@ -352,6 +416,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         detail = toError(err).message;
       }
     }
+    await refuseHandedOver(next, detail);
+  };
+
+  /** A handed-over job that cannot start here is reported failed at once, so the backend settles (and may retry) it. */
+  const refuseHandedOver = async (next: NextJob, detail: string): Promise<void> => {
     log.warn({ operationId: next.operation_id, detail }, 'could not start the job handed over by the backend');
     await reporter.pushFinal(next.operation_id, {
       attempt_id: next.attempt_id,
@@ -361,8 +430,26 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     });
   };
 
+  /**
+   * Follows a handed-over job that its job thread already started (the thread validated the body
+   * with the start route's schema and ran the validate hook). Right after the previous job ended,
+   * so nothing can have taken the worker in between; a worker that began draining meanwhile stops it.
+   */
+  const adopt = (next: NextJob, run: HandedOverRun): void => {
+    const target = handOverTargets.get(next.path);
+    if (!target || draining || closing || current !== null) {
+      const stop = new AbortController();
+      stop.abort('not followed');
+      void run.attach({ signal: stop.signal, onProgress: () => undefined, onMetric: () => undefined, onLog: () => undefined }).result.catch(() => undefined);
+      void refuseHandedOver(next, draining || closing ? 'Worker draining' : !target ? `no job is served at ${next.path}` : 'Worker busy');
+      return;
+    }
+    launch(target.job, next.operation_id, next.attempt_id, run.params, (callbacks) => run.attach(callbacks));
+  };
+
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      Atomics.store(accepting, 0, 0);
       registrar?.close();
       reporter.close();
       if (current) operations.requestCancel(current, 'Worker shutting down');
@@ -385,8 +472,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
             worker_type: opts.workerType,
             endpoint_url: typeof endpointUrl === 'function' ? await endpointUrl() : endpointUrl,
             capabilities: opts.capabilities,
-            current_operation_id: current,
-            current_attempt_id: current ? currentAttempt : null,
+            current_operation_id: running(),
+            current_attempt_id: running() ? currentAttempt : null,
             boot_id: bootId,
           }),
           workerId: opts.workerId,
@@ -403,16 +490,24 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     async drain() {
       if (draining) return close();
       draining = true;
+      Atomics.store(accepting, 0, 0);
       const running = current;
       log.info({ currentOperation: running, drainMs: opts.drainMs }, 'draining: no new work accepted');
       if (running && currentRun) {
-        const finished = await Promise.race([
-          currentRun.then(() => true),
-          new Promise<boolean>((r) => setTimeout(() => r(false), opts.drainMs).unref()),
-        ]);
-        if (!finished) {
-          log.warn({ operationId: running }, 'drain period over; cancelling the running operation');
-          operations.requestCancel(running, 'Cancelled: worker shut down before the operation finished');
+        const drainEnds = Date.now() + opts.drainMs;
+        let finished = true;
+        // The job a thread started from a hand-over just before the drain began runs on as `current`.
+        let run: Promise<void> | undefined = currentRun;
+        while (run && finished) {
+          finished = await Promise.race([
+            run.then(() => true),
+            new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, drainEnds - Date.now())).unref()),
+          ]);
+          run = currentRun as Promise<void> | undefined;
+        }
+        if (!finished && current) {
+          log.warn({ operationId: current }, 'drain period over; cancelling the running operation');
+          operations.requestCancel(current, 'Cancelled: worker shut down before the operation finished');
           await currentRun;
         }
         // Give the backend a chance to read the final state before the process goes away.

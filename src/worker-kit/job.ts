@@ -1,8 +1,23 @@
 import type { Static, TSchema } from 'typebox';
-import type { OperationMetadata, Progress } from '../contracts/index.js';
+import { emptyProgress, type OperationMetadata, type Progress } from '../contracts/index.js';
 
 /** A partial progress update; omitted fields keep their previous value. */
 export type ProgressUpdate = Partial<Omit<Progress, 'context'>> & { context?: Record<string, unknown> };
+
+/** A run's progress before its first update. */
+export const startingProgress = (): Progress => ({ ...emptyProgress(), current_step: 'Starting' });
+
+/** Applies an update: omitted fields stay, `context` is merged, the percentage is clamped to 0–100. */
+export function mergeProgress(prev: Progress, update: ProgressUpdate): Progress {
+  const { context, ...rest } = update;
+  const merged = { ...prev, ...rest };
+  if (context !== undefined) merged.context = { ...(prev.context ?? {}), ...context };
+  merged.percentage = Math.max(0, Math.min(100, merged.percentage));
+  return merged;
+}
+
+/** A completed run's last progress. */
+export const completedProgress = (prev: Progress): Progress => ({ ...prev, percentage: 100, current_step: 'Completed' });
 
 /** What a job returns: the summary stored on the operation and, optionally, a full result artifact. */
 export interface JobOutput {

@@ -1,16 +1,56 @@
 import { Worker } from 'node:worker_threads';
 import { JobCancelledError, type JobOutput, type ProgressUpdate } from './job.js';
-import { deserializeError, type FromThread, type RunRequest } from './thread-messages.js';
+import { deserializeError, RUN_FLAG_CANCEL, RUN_FLAG_CODE_FINISHED, RUN_FLAGS_BYTES, type FromThread, type NextJob, type RunFinish, type RunRequest, type StartedHere } from './thread-messages.js';
 
-export interface RunInThreadOptions {
-  operationId: string;
-  settings: Record<string, unknown>;
+/** How a run's messages reach the worker: progress, metrics and logs, and when to give up after a cancel. */
+export interface RunCallbacks {
   signal: AbortSignal;
   onProgress(update: ProgressUpdate): void;
   onMetric(record: Record<string, unknown>): void;
   onLog(message: string, fields?: Record<string, unknown>): void;
   /** After cancellation, how long the job may take to notice before its thread is terminated. @defaultValue 2000 */
   cancelGraceMs?: number;
+}
+
+export interface RunInThreadOptions extends RunCallbacks {
+  operationId: string;
+  settings: Record<string, unknown>;
+  /** Lets the thread push the final report of a completed run itself (see RunFinish). */
+  finish?: RunFinish;
+}
+
+/** How a run ended, when it completed. */
+export interface RunResult {
+  output: JobOutput;
+  /**
+   * Set when the job thread pushed the final report itself: the backend's answer. The output then
+   * comes without its artifact (the backend has it, or wants none of this attempt).
+   */
+  reported?: 'accepted' | 'stale';
+  /** With `reported`: the run produced an artifact (delivered by the job thread, never sent here). */
+  hadArtifact?: boolean;
+  /** The job the backend handed over in its reply. */
+  next?: NextJob;
+  /** That job already runs in the same thread: follow it with `attach` (always, even to cancel it). */
+  started?: HandedOverRun;
+}
+
+/** A handed-over job the job thread started on its own, until the worker follows it. */
+export interface HandedOverRun {
+  /** The body after the start route's validator, without task_id and attempt_id. */
+  readonly params: Record<string, unknown>;
+  /** Follows the run like runInThread would have; its messages until now were kept and are replayed. */
+  attach(callbacks: RunCallbacks): ThreadRun;
+}
+
+/** A run being followed: how it ends, and whether its job code has finished already. */
+export interface ThreadRun {
+  result: Promise<RunResult>;
+  /**
+   * The job code returned or threw: what is left is its report (which the job thread may be
+   * pushing to the backend itself right now). Shared memory, so it is true before any message.
+   */
+  codeFinished(): boolean;
 }
 
 const entry = new URL('./thread-entry.js', import.meta.url);
@@ -31,6 +71,8 @@ class JobThread {
   readonly #worker = new Worker(entry);
   #run: RunListener | undefined;
   #dead = false;
+  /** Workers whose hand-over targets this thread has (sent once, see RunFinish.targets). */
+  readonly knowsTargetsOf = new Set<string>();
 
   constructor() {
     this.#worker.unref();
@@ -46,9 +88,14 @@ class JobThread {
   }
 
   start(run: RunListener, request: RunRequest): void {
+    this.listen(run);
+    this.#worker.postMessage(request);
+  }
+
+  /** Follows a run already going on this thread (one it started itself). */
+  listen(run: RunListener): void {
     this.#run = run;
     this.#worker.ref();
-    this.#worker.postMessage(request);
   }
 
   /** Detaches the finished run; the thread is idle from here on. */
@@ -87,75 +134,115 @@ function acquire(): JobThread {
  * whose job was cancelled is terminated (whatever the job left running dies with it) and replaced
  * by a fresh idle one; a thread that died is not reused.
  */
-export function runInThread(module: URL, params: unknown, opts: RunInThreadOptions): Promise<JobOutput> {
-  const cancelFlag = new SharedArrayBuffer(4);
-  const flag = new Int32Array(cancelFlag);
+export async function runInThread(module: URL, params: unknown, opts: RunInThreadOptions): Promise<JobOutput> {
+  return (await runJobInThread(module, params, opts).result).output;
+}
+
+/** runInThread, with how the run ended when the thread pushed its own final report (RunResult). */
+export function runJobInThread(module: URL, params: unknown, opts: RunInThreadOptions): ThreadRun {
+  if (opts.signal.aborted) return { result: Promise.reject(new JobCancelledError()), codeFinished: () => true };
+  const cancelFlag = new SharedArrayBuffer(RUN_FLAGS_BYTES);
   const runId = ++lastRunId;
-  const request: RunRequest = { kind: 'run', runId, module: module.href, operationId: opts.operationId, params, settings: opts.settings, cancelFlag };
-  return new Promise<JobOutput>((resolve, reject) => {
-    if (opts.signal.aborted) {
-      reject(new JobCancelledError());
-      return;
-    }
-    const thread = acquire();
+  const thread = acquire();
+  let finish = opts.finish;
+  if (finish && !thread.knowsTargetsOf.has(finish.workerId)) thread.knowsTargetsOf.add(finish.workerId);
+  else if (finish) finish = { ...finish, targets: undefined };
+  const request: RunRequest = { kind: 'run', runId, module: module.href, operationId: opts.operationId, params, settings: opts.settings, cancelFlag, ...(finish ? { finish } : {}) };
+  return follow(thread, runId, cancelFlag, opts, (run) => thread.start(run, request));
+}
+
+/** Follows the run `runId` on `thread` until it ends; `begin` attaches the listener (and starts the run). */
+function follow(thread: JobThread, runId: number, cancelFlag: SharedArrayBuffer, opts: RunCallbacks, begin: (run: RunListener) => void): ThreadRun {
+  const flag = new Int32Array(cancelFlag);
+  const codeFinished = () => Atomics.load(flag, RUN_FLAG_CODE_FINISHED) === 1;
+  const result = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const settle = (fn: () => void) => {
+    /** `handedOff`: the thread goes on with a run it started itself; it is neither idle nor replaced. */
+    const settle = (fn: () => void, handedOff = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(killTimer);
       opts.signal.removeEventListener('abort', onAbort);
-      thread.release();
-      if (opts.signal.aborted) {
-        if (!thread.dead) thread.terminate();
-        idle.push(new JobThread());
-      } else if (!thread.dead) {
-        idle.push(thread);
-      } // else: a dead thread is not reused; the next run starts a new one.
+      if (handedOff) {
+        // the listener is already the next run's
+      } else {
+        thread.release();
+        if (opts.signal.aborted) {
+          if (!thread.dead) thread.terminate();
+          idle.push(new JobThread());
+        } else if (!thread.dead) {
+          idle.push(thread);
+        } // else: a dead thread is not reused; the next run starts a new one.
+      }
       fn();
     };
     const onAbort = () => {
-      Atomics.store(flag, 0, 1);
+      Atomics.store(flag, RUN_FLAG_CANCEL, 1);
       killTimer = setTimeout(() => thread.terminate(), opts.cancelGraceMs ?? 2_000);
       killTimer.unref();
     };
+    const onDeath = (err: Error | undefined, code: number | undefined) =>
+      settle(() =>
+        reject(opts.signal.aborted ? new JobCancelledError() : (err ?? new Error(`job thread exited with code ${code ?? 'unknown'} before finishing`))),
+      );
     opts.signal.addEventListener('abort', onAbort, { once: true });
-    thread.start(
-      {
-        runId,
-        onReport(msg) {
-          switch (msg.kind) {
-            case 'progress':
-              opts.onProgress(msg.update);
-              break;
-            case 'metric':
-              opts.onMetric(msg.record);
-              break;
-            case 'log':
-              opts.onLog(msg.message, msg.fields);
-              break;
-            case 'done':
-              settle(() => resolve(msg.output));
-              break;
-            case 'cancelled':
-              settle(() => reject(new JobCancelledError(msg.message)));
-              break;
-            case 'failed':
-              settle(() => reject(deserializeError(msg.error)));
-              break;
+    begin({
+      runId,
+      onReport(msg) {
+        switch (msg.kind) {
+          case 'progress':
+            opts.onProgress(msg.update);
+            break;
+          case 'metric':
+            opts.onMetric(msg.record);
+            break;
+          case 'log':
+            opts.onLog(msg.message, msg.fields);
+            break;
+          case 'done':
+            settle(() => resolve({ output: msg.output }));
+            break;
+          case 'reported': {
+            const started = msg.started && handOff(thread, msg.started);
+            settle(() => resolve({ output: msg.output, reported: msg.answer, hadArtifact: msg.hadArtifact, ...(msg.next ? { next: msg.next } : {}), ...(started ? { started } : {}) }), started !== undefined);
+            break;
           }
-        },
-        onDeath(err, code) {
-          settle(() =>
-            reject(
-              opts.signal.aborted
-                ? new JobCancelledError()
-                : (err ?? new Error(`job thread exited with code ${code ?? 'unknown'} before finishing`)),
-            ),
-          );
-        },
+          case 'cancelled':
+            settle(() => reject(new JobCancelledError(msg.message)));
+            break;
+          case 'failed':
+            settle(() => reject(deserializeError(msg.error)));
+            break;
+        }
       },
-      request,
-    );
+      onDeath,
+    });
+    // Cancelled before the worker followed this run (a handed-over one): stop it now.
+    if (opts.signal.aborted && !settled) onAbort();
   });
+  return { result, codeFinished };
+}
+
+/**
+ * The thread started the handed-over job itself. Until the worker attaches to it, its messages are
+ * kept (and a death remembered), so none is lost between the two.
+ */
+function handOff(thread: JobThread, started: StartedHere): HandedOverRun {
+  const kept: FromThread[] = [];
+  let death: [Error | undefined, number | undefined] | undefined;
+  let attached = false;
+  thread.listen({ runId: started.runId, onReport: (m) => kept.push(m), onDeath: (err, code) => (death = [err, code]) });
+  return {
+    params: started.params,
+    attach(callbacks) {
+      if (attached) throw new Error(`run ${started.runId} is already followed`);
+      attached = true;
+      return follow(thread, started.runId, started.cancelFlag, callbacks, (run) => {
+        thread.listen(run);
+        for (const m of kept.splice(0)) run.onReport(m);
+        if (death) run.onDeath(...death);
+      });
+    },
+  };
 }

@@ -1,12 +1,11 @@
 import {
-  emptyProgress,
   isTerminal,
   type MetricRecord,
   type Operation,
   type OperationMetadata,
   type OperationStatus,
 } from '../contracts/index.js';
-import type { JobOutput, ProgressUpdate } from './job.js';
+import { completedProgress, mergeProgress, startingProgress, type JobOutput, type ProgressUpdate } from './job.js';
 
 interface Entry {
   op: Operation;
@@ -68,7 +67,7 @@ export class WorkerOperations {
       created_at: now,
       started_at: now,
       completed_at: null,
-      progress: { ...emptyProgress(), current_step: 'Starting' },
+      progress: startingProgress(),
       metadata,
       error_message: null,
       result_summary: null,
@@ -99,11 +98,7 @@ export class WorkerOperations {
   progress(operationId: string, update: ProgressUpdate): void {
     const e = this.#entries.get(operationId);
     if (!e || isTerminal(e.op.status)) return;
-    const { context, ...rest } = update;
-    const merged = { ...e.op.progress, ...rest };
-    if (context !== undefined) merged.context = { ...(e.op.progress.context ?? {}), ...context };
-    merged.percentage = Math.max(0, Math.min(100, merged.percentage));
-    e.op = { ...e.op, progress: merged };
+    e.op = { ...e.op, progress: mergeProgress(e.op.progress, update) };
   }
 
   metric(operationId: string, record: MetricRecord): void {
@@ -144,7 +139,7 @@ export class WorkerOperations {
       e.op = {
         ...e.op,
         result_summary: output.summary,
-        progress: { ...e.op.progress, percentage: 100, current_step: 'Completed' },
+        progress: completedProgress(e.op.progress),
       };
     });
     let excess = this.artifactCount() - this.#keepArtifacts;
@@ -188,6 +183,14 @@ export class WorkerOperations {
   markFinalStateDelivered(operationId: string): void {
     const e = this.#entries.get(operationId);
     if (e) e.finalStateRead = true;
+  }
+
+  /** The job thread pushed the final state (and the artifact, if there was one) to the backend itself. */
+  markDelivered(operationId: string, hadArtifact: boolean): void {
+    const e = this.#entries.get(operationId);
+    if (!e) return;
+    e.finalStateRead = true;
+    if (hadArtifact) e.artifactDropped = true;
   }
 
   /** The op's metrics and artifact, for the final report. */

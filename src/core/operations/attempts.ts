@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { Attempt, AttemptOutcome, Operation } from '../../contracts/index.js';
+import { randomHex, type Attempt, type AttemptOutcome, type Operation } from '../../contracts/index.js';
 
 /**
  * Dispatch attempts (fencing tokens): each start of an operation on a worker opens one; only the
  * current, open attempt's reports count.
  */
 export function newAttemptId(): string {
-  return `att_${randomBytes(6).toString('hex')}`;
+  return `att_${randomHex(12)}`;
 }
 
 export function currentAttempt(op: Operation): Attempt | undefined {

@@ -58,6 +58,8 @@ export class OperationBook {
   readonly #queueInfo = new Map<string, QueuedRow>();
   /** Ops another backend claimed from the queue first: their later writes from here are dropped. */
   readonly #claimedElsewhere = new Set<string>();
+  /** Per op, its row write that is queued last and has not run yet (see transition). */
+  readonly #unwritten = new Map<string, { row: Operation; claiming: boolean }>();
   readonly #writer: OperationWriter;
   #seq = 0;
 
@@ -115,6 +117,8 @@ export class OperationBook {
 
   /** Queues a write for `key` (an operation id) behind its earlier ones. */
   persist(key: string, write: (store: OperationStore) => Promise<unknown>): Promise<void> {
+    // A later state change must land after this write, not merge into a row write queued before it.
+    this.#unwritten.delete(key);
     const p = this.#writer.enqueue(key, () => write(this.#store));
     p.catch(() => undefined); // logged by the writer; awaited through settled() by whoever depends on it
     return p;
@@ -200,17 +204,29 @@ export class OperationBook {
     // Leaving the queue is a claim: the store writes it only while the row is still queued and
     // not being claimed by another backend on the same store (PostgreSQL: FOR UPDATE SKIP LOCKED).
     const claiming = op.status === 'queued' && (target === 'pending' || target === 'running');
-    void this.persist(operationId, async (s) => {
-      // Theirs now: nothing of ours lands, and whoever awaits this write learns why.
-      if (this.#claimedElsewhere.has(operationId)) throw new ClaimedElsewhereError(operationId);
-      if (claiming) {
-        if (await s.claim(next)) return;
-        this.#lostClaim(operationId);
-        throw new ClaimedElsewhereError(operationId);
-      }
-      // Refused only when another writer ended the row: this process's copy lost that race.
-      if (!(await s.update(next))) this.#log.error({ operationId, status: target }, 'store refused the change: the stored operation is terminal already (or missing)');
-    });
+    const unwritten = this.#unwritten.get(operationId);
+    if (unwritten) {
+      // The op's last queued write has not run yet: it lands this newer row instead (one write for
+      // an attempt opened and claimed in one go, as in a hand-over), and stays a claim if it was one.
+      unwritten.row = next;
+      unwritten.claiming ||= claiming;
+    } else {
+      const slot = { row: next, claiming };
+      void this.persist(operationId, async (s) => {
+        if (this.#unwritten.get(operationId) === slot) this.#unwritten.delete(operationId);
+        const { row, claiming: claim } = slot;
+        // Theirs now: nothing of ours lands, and whoever awaits this write learns why.
+        if (this.#claimedElsewhere.has(operationId)) throw new ClaimedElsewhereError(operationId);
+        if (claim) {
+          if (await s.claim(row)) return;
+          this.#lostClaim(operationId);
+          throw new ClaimedElsewhereError(operationId);
+        }
+        // Refused only when another writer ended the row: this process's copy lost that race.
+        if (!(await s.update(row))) this.#log.error({ operationId, status: row.status }, 'store refused the change: the stored operation is terminal already (or missing)');
+      });
+      this.#unwritten.set(operationId, slot);
+    }
     if (isTerminal(target)) {
       this.#forget(operationId);
       this.#queueInfo.delete(operationId);

@@ -1,0 +1,112 @@
+/**
+ * Job-thread side of ending a completed run (see RunFinish): push the final report from here and,
+ * when the backend's reply hands over a job this thread can start, start it here. Between two
+ * queued jobs this saves the HTTP thread's two hops (thread → HTTP thread → backend, and back),
+ * each a wake-up of a sleeping thread. What this side cannot do, it leaves to the HTTP thread,
+ * which then does exactly what it does without it.
+ */
+import type { Progress } from '../contracts/index.js';
+import { requestJson } from '../net/http-json.js';
+import { buildValidatorCompiler } from '../server-kit/validator-compiler.js';
+import { encodeReport } from './backend-reporter.js';
+import type { JobDefinition, JobOutput } from './job.js';
+import type { HandOverTarget, NextJob, RunFinish, StartedHere } from './thread-messages.js';
+
+type Validate = ((data: unknown) => boolean) & { errors?: unknown };
+
+interface CompiledTarget extends HandOverTarget {
+  /** Compiled at its first hand-over. */
+  validate?: Validate;
+}
+
+/** Each worker's start routes, compiled once per thread (a thread may serve several workers of one process). */
+const targetsByWorker = new Map<string, Map<string, CompiledTarget>>();
+const compile = buildValidatorCompiler();
+
+/** Compiles and keeps the worker's targets when the run carries them (its first run on this thread). */
+export function rememberTargets(finish: RunFinish): void {
+  if (finish.targets) {
+    const m = new Map<string, CompiledTarget>();
+    for (const t of finish.targets) {
+      m.set(t.path, { ...t });
+    }
+    targetsByWorker.set(finish.workerId, m);
+  }
+}
+
+export type OwnReport =
+  /** The backend took the report (or called the attempt stale); `next` is the job its reply handed over. */
+  | { answer: 'accepted' | 'stale'; next?: NextJob }
+  /** Not answered in a way this side handles (unreachable, 5xx, a backend without report frames): the HTTP thread pushes it, with retries. */
+  | { answer: 'leave' };
+
+/** Pushes a completed run's final report once; anything but a clear answer is left to the HTTP thread. */
+export async function pushOwnReport(
+  operationId: string,
+  finish: RunFinish,
+  state: { progress: Progress; metrics: Record<string, unknown>[]; output: JobOutput },
+): Promise<OwnReport> {
+  const accepting = Atomics.load(new Int32Array(finish.accepting), 0) === 1;
+  const { contentType, body } = encodeReport({
+    attempt_id: finish.attemptId,
+    worker_id: finish.workerId,
+    status: 'completed',
+    progress: state.progress,
+    error_message: null,
+    result_summary: state.output.summary,
+    metrics: state.metrics,
+    ...(state.output.artifact === undefined ? {} : { artifact: state.output.artifact }),
+    accepting_work: accepting,
+  } as never);
+  try {
+    const res = await requestJson({
+      method: 'POST',
+      url: `${finish.apiUrl}/api/v1/operations/${encodeURIComponent(operationId)}/report`,
+      headers: { ...finish.headers, 'content-type': contentType },
+      body,
+      timeoutMs: finish.timeoutMs,
+    });
+    if (res.status === 409 || res.status === 404) return { answer: 'stale' };
+    if (res.status < 200 || res.status >= 300) return { answer: 'leave' };
+    let next: NextJob | undefined;
+    try {
+      next = (JSON.parse(res.text) as { next?: NextJob }).next;
+    } catch {
+      // a reply without a body is still an acknowledgement
+    }
+    return accepting && next ? { answer: 'accepted', next } : { answer: 'accepted' };
+  } catch {
+    return { answer: 'leave' };
+  }
+}
+
+/** A handed-over job this thread may start: its module and validated params, or undefined (the HTTP thread decides). */
+export async function prepareHandOver(
+  next: NextJob,
+  finish: RunFinish,
+  settings: Record<string, unknown>,
+): Promise<{ module: string; operationId: string; params: Record<string, unknown>; finish: RunFinish } | undefined> {
+  const target = targetsByWorker.get(finish.workerId)?.get(next.path);
+  // An unknown path, an invalid body or a worker that stopped taking work: the HTTP thread reports why.
+  if (!target || Atomics.load(new Int32Array(finish.accepting), 0) !== 1) return undefined;
+  const body = structuredClone(next.body);
+  target.validate ??= compile({ schema: target.schema as never, httpPart: 'body', method: 'POST', url: target.path }) as unknown as Validate;
+  if (!target.validate(body)) return undefined;
+  const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
+  if (task_id !== next.operation_id || attempt_id !== next.attempt_id) return undefined;
+  if (target.hasValidate) {
+    const def = ((await import(target.module)) as { definition?: JobDefinition }).definition;
+    if (typeof def?.validate !== 'function') return undefined;
+    try {
+      await def.validate(params as never, settings);
+    } catch {
+      return undefined; // the HTTP thread runs the hook again and reports its error as it always did
+    }
+    if (Atomics.load(new Int32Array(finish.accepting), 0) !== 1) return undefined;
+  }
+  // The worker's first run on this thread carried its targets; later runs find them cached.
+  const { targets: _sent, ...rest } = finish;
+  return { module: target.module, operationId: task_id, params, finish: { ...rest, attemptId: attempt_id } };
+}
+
+export type { StartedHere };
