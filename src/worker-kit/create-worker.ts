@@ -289,7 +289,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   const startJob = async (job: JobDefinition<TSchema>, body: Record<string, unknown>, preclaimed: boolean): Promise<StartOutcome> => {
     // The previous job has ended and its thread is reporting that: hear of it first (the backend may
     // have, and sent this start on the strength of it).
-    while (!draining && current !== null && currentCodeFinished() && currentRun) await currentRun;
+    while (!draining && current !== null && currentCodeFinished() && currentRun) {
+      log.debug({ previous: current }, "start request waits for the previous job's final report");
+      await currentRun;
+    }
     if (draining || current !== null) {
       return { code: 503, body: { error: draining ? 'Worker draining' : 'Worker busy', current_operation: current } };
     }

@@ -5,6 +5,9 @@ import { loadStrategyByName } from '../../domain/strategy/load-strategy.js';
 import { parseStrategyYaml } from '../../domain/strategy/parse-strategy-yaml.js';
 import type { BacktestStartRequest } from './backtest-request.js';
 
+/** The job's definition, so that a job thread can run its validate hook before it starts a handed-over backtest itself. */
+export { backtestJob as definition } from './backtest-job.js';
+
 export async function run(params: BacktestStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
   const s = ctx.settings as { dataDir: string; modelsDir: string; strategiesDir: string };
   const strategy =

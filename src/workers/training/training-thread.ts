@@ -8,6 +8,9 @@ import { WorkerArtifacts, type WorkerArtifactSettings } from '../artifacts/worke
 import { resolveTrainingStrategy } from './resolve-training-strategy.js';
 import type { TrainingStartRequest } from './training-request.js';
 
+/** The job's definition, so that a job thread can run its validate hook before it starts a handed-over training itself. */
+export { trainingJob as definition } from './training-job.js';
+
 export async function run(params: TrainingStartRequest, ctx: ThreadJobContext): Promise<JobOutput> {
   const s = ctx.settings as unknown as WorkerArtifactSettings & { strategiesDir: string };
   const named = resolveTrainingStrategy(params, s.strategiesDir);
