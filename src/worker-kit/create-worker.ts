@@ -251,6 +251,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         operations.complete(operationId, result.output);
         // Pushed by the job thread itself: the backend has the final state (and the artifact, which never came here).
         if (result.reported) operations.markDelivered(operationId, result.hadArtifact === true);
+        if (result.reported === 'stale') opLog.warn('backend refused the final report: attempt is stale');
         opLog.info({ reportedBy: result.reported ? 'job thread' : undefined }, 'operation completed');
       })
       .catch((err: unknown) => {

@@ -16,6 +16,18 @@ const port = parentPort!;
 /** Runs this thread starts itself (handed over in a report reply) count down, so they never meet the HTTP thread's ids. */
 let ownRunId = 0;
 
+/** Job modules by URL: an import() of a loaded module still goes through the loader (tens of µs a run). */
+const modules = new Map<string, Promise<{ run?: ThreadJobFn }>>();
+function loadJobModule(href: string): Promise<{ run?: ThreadJobFn }> {
+  let m = modules.get(href);
+  if (!m) {
+    m = import(href) as Promise<{ run?: ThreadJobFn }>;
+    modules.set(href, m);
+    m.catch(() => modules.delete(href)); // a module that failed to load is tried again next run
+  }
+  return m;
+}
+
 async function runJob(input: RunRequest): Promise<void> {
   const flag = new Int32Array(input.cancelFlag);
   const post = (msg: ThreadReport, transfer: ArrayBuffer[] = []) => port.postMessage({ ...msg, runId: input.runId } satisfies FromThread, transfer);
@@ -43,7 +55,7 @@ async function runJob(input: RunRequest): Promise<void> {
   };
   let output: JobOutput;
   try {
-    const mod = (await import(input.module)) as { run?: ThreadJobFn };
+    const mod = await loadJobModule(input.module);
     if (typeof mod.run !== 'function') throw new Error(`job module ${input.module} does not export run()`);
     output = await mod.run(input.params, ctx);
   } catch (err) {

@@ -15,20 +15,23 @@ import type { HandOverTarget, NextJob, RunFinish, StartedHere } from './thread-m
 type Validate = ((data: unknown) => boolean) & { errors?: unknown };
 
 interface CompiledTarget extends HandOverTarget {
-  /** Compiled at its first hand-over. */
-  validate?: Validate;
+  validate: Validate;
 }
 
 /** Each worker's start routes, compiled once per thread (a thread may serve several workers of one process). */
 const targetsByWorker = new Map<string, Map<string, CompiledTarget>>();
 const compile = buildValidatorCompiler();
 
-/** Compiles and keeps the worker's targets when the run carries them (its first run on this thread). */
+/**
+ * Compiles and keeps the worker's targets when the run carries them (its first run on this thread),
+ * before that run starts: compiling a start route's schema takes tens of ms, which would otherwise
+ * land between two queued jobs, at the thread's first hand-over.
+ */
 export function rememberTargets(finish: RunFinish): void {
   if (finish.targets) {
     const m = new Map<string, CompiledTarget>();
     for (const t of finish.targets) {
-      m.set(t.path, { ...t });
+      m.set(t.path, { ...t, validate: compile({ schema: t.schema as never, httpPart: 'body', method: 'POST', url: t.path }) as unknown as Validate });
     }
     targetsByWorker.set(finish.workerId, m);
   }
@@ -90,7 +93,6 @@ export async function prepareHandOver(
   // An unknown path, an invalid body or a worker that stopped taking work: the HTTP thread reports why.
   if (!target || Atomics.load(new Int32Array(finish.accepting), 0) !== 1) return undefined;
   const body = structuredClone(next.body);
-  target.validate ??= compile({ schema: target.schema as never, httpPart: 'body', method: 'POST', url: target.path }) as unknown as Validate;
   if (!target.validate(body)) return undefined;
   const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
   if (task_id !== next.operation_id || attempt_id !== next.attempt_id) return undefined;
