@@ -48,8 +48,6 @@ interface JobTimes {
   worker: string;
   tStart: number;
   tEnd: number;
-  /** ktrdr: when the worker accepted it (attempt confirmed, right before its job thread is asked to run it). */
-  tAccepted?: number;
 }
 
 interface DrainStats {
@@ -58,12 +56,6 @@ interface DrainStats {
   ratio: number;
   jobsPerS: number;
   gaps: number[];
-  /** ktrdr: gaps whose next job the job thread started itself (the worker's HTTP thread recorded it after its code started). */
-  startedInThread: number;
-  /** ktrdr: the other gaps' parts: previous job end → worker accepts the next (final report, dispatch, claim) … */
-  endToAccept: number[];
-  /** … and worker accepted → job code starts (thread hand-off). */
-  acceptToStart: number[];
 }
 
 const BACKTEST = { strategy_name: 'rsi_reversion_rules', start_date: '2024-01-01', end_date: '2024-02-01' };
@@ -76,25 +68,17 @@ function drainStats(jobs: readonly JobTimes[], workers: number): DrainStats {
   const byWorker = new Map<string, JobTimes[]>();
   for (const j of jobs) byWorker.set(j.worker, [...(byWorker.get(j.worker) ?? []), j]);
   const gaps: number[] = [];
-  const endToAccept: number[] = [];
-  const acceptToStart: number[] = [];
-  let startedInThread = 0;
   for (const list of byWorker.values()) {
     list.sort((a, b) => a.tStart - b.tStart);
     for (let i = 1; i < list.length; i++) {
       const prev = list[i - 1]!;
       const next = list[i]!;
       gaps.push(next.tStart - prev.tEnd);
-      if (next.tAccepted !== undefined && next.tAccepted > next.tStart) startedInThread++;
-      else if (next.tAccepted !== undefined) {
-        endToAccept.push(next.tAccepted - prev.tEnd);
-        acceptToStart.push(next.tStart - next.tAccepted);
-      }
     }
   }
   const windowMs = last - first;
   const idealMs = busy / workers;
-  return { windowMs, idealMs, ratio: idealMs / windowMs, jobsPerS: jobs.length / (windowMs / 1000), gaps: sortedCopy(gaps), startedInThread, endToAccept: sortedCopy(endToAccept), acceptToStart: sortedCopy(acceptToStart) };
+  return { windowMs, idealMs, ratio: idealMs / windowMs, jobsPerS: jobs.length / (windowMs / 1000), gaps: sortedCopy(gaps) };
 }
 
 /** Forks a bench process and resolves with it and its first IPC message. */
@@ -199,11 +183,10 @@ async function runKtrdr(o: Required<ClusterBenchOptions>, results: BenchResult[]
       10 * 60_000,
       250,
     );
-    const drained = (await request<{ acceptedAt: Record<string, number> }>(workersProc, 'report')).acceptedAt;
     const jobs: JobTimes[] = [];
     await pool(ids, 8, async (id) => {
       const op = (await json(`${api}/operations/${id}`))['data'] as { worker_id: string; result_summary: { t_start: number; t_end: number } };
-      jobs.push({ worker: op.worker_id, tStart: op.result_summary.t_start, tEnd: op.result_summary.t_end, tAccepted: drained[id] });
+      jobs.push({ worker: op.worker_id, tStart: op.result_summary.t_start, tEnd: op.result_summary.t_end });
     });
     const drain = drainStats(jobs, o.workers);
 
@@ -391,15 +374,8 @@ export async function benchCluster(options: ClusterBenchOptions = {}): Promise<B
   results.push({ name: 'ktrdr: ideal (Σ job time / workers)', value: k.drain.idealMs, unit: 'ms' });
   row('queue overhead per op p50 (prev job end → next job start, same worker; target < 2)', 'ms', pct(k.drain.gaps, 50), b && pct(b.drain.gaps, 50));
   row('queue overhead per op p99 (same)', 'ms', pct(k.drain.gaps, 99), b && pct(b.drain.gaps, 99));
-  results.push({
-    name: `ktrdr:   next jobs started by the job thread itself (final report + hand-over from the thread), of ${k.drain.gaps.length}`,
-    value: k.drain.startedInThread,
-    unit: 'gaps',
-  });
-  if (k.drain.endToAccept.length > 0) {
-    results.push({ name: 'ktrdr:   the others: prev job end → worker accepts next p50 (final report, dispatch, claim)', value: pct(k.drain.endToAccept, 50), unit: 'ms' });
-    results.push({ name: 'ktrdr:   the others: worker accepted → job code starts p50 (thread hand-off)', value: pct(k.drain.acceptToStart, 50), unit: 'ms' });
-  }
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  row('queue overhead per op mean (what the throughput pays)', 'ms', mean(k.drain.gaps), b && mean(b.drain.gaps));
   row('submit acknowledged p50 (queued, 4 clients; POST /backtests/start vs Queue.add)', 'ms', pct(k.submitAck, 50), b && pct(b.submitAck, 50));
   const kAck = idleSorted(k, (x) => x.ackMs)!;
   const kStart = idleSorted(k, (x) => x.startMs)!;

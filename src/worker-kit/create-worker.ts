@@ -24,7 +24,7 @@ import { buildValidatorCompiler } from '../server-kit/validator-compiler.js';
 import { BackendReporter, type NextJob } from './backend-reporter.js';
 import { JobCancelledError, type JobDefinition } from './job.js';
 import { Registrar } from './registrar.js';
-import { runJobInThread, type HandedOverRun, type RunCallbacks, type RunResult, type ThreadRun } from './run-in-thread.js';
+import { runJobInThread, warmJobThread, type HandedOverRun, type RunCallbacks, type RunResult, type ThreadRun } from './run-in-thread.js';
 import type { HandOverTarget, RunFinish } from './thread-messages.js';
 import { WorkerOperations } from './worker-operations.js';
 import { artifactToWire } from './artifact-wire.js';
@@ -98,6 +98,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   const operations = new WorkerOperations(opts.workerId);
   const bootId = randomBytes(8).toString('hex');
   const reporter = new BackendReporter({ log }, { apiUrl: opts.apiUrl, apiToken: opts.apiToken });
+  // Its job thread loads while the HTTP side starts; the worker registers once it is ready (or after
+  // 10 s regardless), so the first job it is given starts at once.
+  const threadReady = Promise.race([warmJobThread(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
   let current: string | null = null;
   let currentAttempt: string | null = null;
   let currentRun: Promise<void> | undefined;
@@ -489,7 +492,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
           healthSilenceMs: opts.healthSilenceMs,
         },
       );
-      registrar.start();
+      const r = registrar;
+      void threadReady.then(() => {
+        if (!closing) r.start();
+      });
     },
     async drain() {
       if (draining) return close();

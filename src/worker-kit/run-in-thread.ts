@@ -73,14 +73,21 @@ class JobThread {
   #dead = false;
   /** Workers whose hand-over targets this thread has (sent once, see RunFinish.targets). */
   readonly knowsTargetsOf = new Set<string>();
+  /** Resolves once the thread has loaded the kit's thread side (its `ready` message), or died. */
+  readonly ready: Promise<void>;
 
   constructor() {
-    this.#worker.unref();
-    this.#worker.on('message', (msg: FromThread) => {
-      if (this.#run?.runId === msg.runId) this.#run.onReport(msg);
+    let ready!: () => void;
+    this.ready = new Promise<void>((r) => (ready = r));
+    this.#worker.on('message', (msg: FromThread | { kind: 'ready' }) => {
+      if (msg.kind === 'ready') ready();
+      else if (this.#run?.runId === msg.runId) this.#run.onReport(msg);
     });
+    this.#worker.once('exit', () => ready());
     this.#worker.on('error', (err) => this.#died(err, undefined));
     this.#worker.on('exit', (code) => this.#died(undefined, code));
+    // After the listeners: attaching a 'message' listener refs the thread's port again.
+    this.#worker.unref();
   }
 
   get dead(): boolean {
@@ -120,6 +127,17 @@ class JobThread {
 /** Threads waiting for their next run: at most as many as runs were ever in flight at once. */
 const idle: JobThread[] = [];
 let lastRunId = 0;
+
+/**
+ * Starts one more job thread for the idle pool and resolves once it is loaded (a few hundred ms on a
+ * small machine: the kit's thread side imports the contracts and a schema validator). A worker calls
+ * it at start, so that its first job does not wait for a thread.
+ */
+export function warmJobThread(): Promise<void> {
+  const t = new JobThread();
+  idle.push(t);
+  return t.ready;
+}
 
 function acquire(): JobThread {
   for (let t = idle.pop(); t; t = idle.pop()) if (!t.dead) return t;

@@ -121,3 +121,5 @@ async function finishRun(
 port.on('message', (msg: ToThread) => {
   if (msg.kind === 'run') void runJob(msg);
 });
+// Loaded: the HTTP thread may count on this thread from now on (see warmJobThread).
+port.postMessage({ kind: 'ready' });

@@ -14,27 +14,34 @@ import type { HandOverTarget, NextJob, RunFinish, StartedHere } from './thread-m
 
 type Validate = ((data: unknown) => boolean) & { errors?: unknown };
 
-interface CompiledTarget extends HandOverTarget {
-  validate: Validate;
-}
-
-/** Each worker's start routes, compiled once per thread (a thread may serve several workers of one process). */
-const targetsByWorker = new Map<string, Map<string, CompiledTarget>>();
+/** Each worker's start routes (a thread may serve several workers of one process, one after another). */
+const targetsByWorker = new Map<string, Map<string, HandOverTarget>>();
+/** Compiled validators by schema text: workers of one type share them, and each is compiled once per thread. */
+const validators = new Map<string, Validate>();
 const compile = buildValidatorCompiler();
 
+function validatorOf(target: HandOverTarget): Validate {
+  const key = JSON.stringify(target.schema);
+  let v = validators.get(key);
+  if (!v) {
+    v = compile({ schema: target.schema as never, httpPart: 'body', method: 'POST', url: target.path }) as unknown as Validate;
+    validators.set(key, v);
+  }
+  return v;
+}
+
 /**
- * Compiles and keeps the worker's targets when the run carries them (its first run on this thread),
- * before that run starts: compiling a start route's schema takes tens of ms, which would otherwise
- * land between two queued jobs, at the thread's first hand-over.
+ * Keeps the worker's targets when the run carries them (its first run on this thread) and compiles
+ * their validators as soon as the thread is free (tens of ms each, which would otherwise land
+ * between two queued jobs at the first hand-over), without delaying the run itself.
  */
 export function rememberTargets(finish: RunFinish): void {
-  if (finish.targets) {
-    const m = new Map<string, CompiledTarget>();
-    for (const t of finish.targets) {
-      m.set(t.path, { ...t, validate: compile({ schema: t.schema as never, httpPart: 'body', method: 'POST', url: t.path }) as unknown as Validate });
-    }
-    targetsByWorker.set(finish.workerId, m);
-  }
+  if (!finish.targets) return;
+  const targets = finish.targets;
+  targetsByWorker.set(finish.workerId, new Map(targets.map((t) => [t.path, t])));
+  setImmediate(() => {
+    for (const t of targets) validatorOf(t);
+  });
 }
 
 export type OwnReport =
@@ -93,7 +100,7 @@ export async function prepareHandOver(
   // An unknown path, an invalid body or a worker that stopped taking work: the HTTP thread reports why.
   if (!target || Atomics.load(new Int32Array(finish.accepting), 0) !== 1) return undefined;
   const body = structuredClone(next.body);
-  if (!target.validate(body)) return undefined;
+  if (!validatorOf(target)(body)) return undefined;
   const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
   if (task_id !== next.operation_id || attempt_id !== next.attempt_id) return undefined;
   if (target.hasValidate) {
