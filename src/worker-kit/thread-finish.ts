@@ -20,13 +20,19 @@ const targetsByWorker = new Map<string, Map<string, HandOverTarget>>();
 const validators = new Map<string, Validate>();
 const compile = buildValidatorCompiler();
 
+/** The same validators by target object, so that a hand-over does not serialise the schema to find its key. */
+const validatorByTarget = new WeakMap<HandOverTarget, Validate>();
+
 function validatorOf(target: HandOverTarget): Validate {
+  let v = validatorByTarget.get(target);
+  if (v) return v;
   const key = JSON.stringify(target.schema);
-  let v = validators.get(key);
+  v = validators.get(key);
   if (!v) {
     v = compile({ schema: target.schema as never, httpPart: 'body', method: 'POST', url: target.path }) as unknown as Validate;
     validators.set(key, v);
   }
+  validatorByTarget.set(target, v);
   return v;
 }
 
@@ -99,6 +105,7 @@ export async function prepareHandOver(
   const target = targetsByWorker.get(finish.workerId)?.get(next.path);
   // An unknown path, an invalid body or a worker that stopped taking work: the HTTP thread reports why.
   if (!target || Atomics.load(new Int32Array(finish.accepting), 0) !== 1) return undefined;
+  // A copy: the validator fills in defaults, and `next` (the backend's words) goes to the HTTP thread as it came.
   const body = structuredClone(next.body);
   if (!validatorOf(target)(body)) return undefined;
   const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };

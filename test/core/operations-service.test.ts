@@ -252,3 +252,33 @@ test('an attempt a previous backend opened and its worker never claimed is settl
   assert.equal(restarted.peek(op.operation_id).attempts!.at(-1)!.attempt_id, again.attemptId);
   assert.equal(restarted.peek(op.operation_id).status, 'pending');
 });
+
+test("a queued op taken and started in one go (a hand-over) is one store write, a claim of the running row; a later change after another of its writes stays behind it", async (t) => {
+  const { store, service, register, read } = setup(t);
+  register('w1');
+  const { op } = service.create('backtesting', meta, {}, { status: 'queued' });
+  await service.persisted(op.operation_id);
+  const writes: string[] = [];
+  const claim = store.claim.bind(store);
+  const update = store.update.bind(store);
+  const saveMetrics = store.saveMetrics.bind(store);
+  store.claim = async (row) => (writes.push(`claim ${row.status}`), claim(row));
+  store.update = async (row) => (writes.push(`update ${row.status}`), update(row));
+  store.saveMetrics = async (id, m) => (writes.push('metrics'), saveMetrics(id, m));
+
+  // What Scheduler.assignTo does for a hand-over: open the attempt, then claim it as running.
+  const opened = service.beginAttempt(op.operation_id, 'w1')!;
+  assert.equal(service.report(op.operation_id, { attempt_id: opened.attemptId, worker_id: 'w1', status: 'running' }).kind, 'accepted');
+  assert.equal((await read(op.operation_id)).status, 'running');
+  assert.deepEqual(writes, ['claim running'], 'one write: the claim lands the running row');
+
+  // In one go again: a row change, then the final report with metrics. The final row is written
+  // after the metrics (same op, same chain), not merged into the row write queued before them.
+  writes.length = 0;
+  service.report(op.operation_id, { attempt_id: opened.attemptId, worker_id: 'w1', status: 'running', progress: { ...emptyProgress(), percentage: 50 } });
+  service.report(op.operation_id, { attempt_id: opened.attemptId, worker_id: 'w1', status: 'completed', metrics: [{ epoch: 1 }], result_summary: { x: 1 } });
+  const stored = await read(op.operation_id);
+  assert.deepEqual(writes, ['update running', 'metrics', 'update completed']);
+  assert.equal(stored.status, 'completed');
+  assert.deepEqual(stored.attempts!.map((a) => a.outcome), ['completed']);
+});
