@@ -5,7 +5,7 @@
  * each a wake-up of a sleeping thread. What this side cannot do, it leaves to the HTTP thread,
  * which then does exactly what it does without it.
  */
-import type { Progress } from '../contracts/index.js';
+import type { MetricRecord, OperationReport, Progress } from '../contracts/index.js';
 import { requestJson } from '../net/http-json.js';
 import { buildValidatorCompiler } from '../server-kit/validator-compiler.js';
 import { encodeReport } from './backend-reporter.js';
@@ -60,10 +60,10 @@ export type OwnReport =
 export async function pushOwnReport(
   operationId: string,
   finish: RunFinish,
-  state: { progress: Progress; metrics: Record<string, unknown>[]; output: JobOutput },
+  state: { progress: Progress; metrics: MetricRecord[]; output: JobOutput },
 ): Promise<OwnReport> {
   const accepting = Atomics.load(new Int32Array(finish.accepting), 0) === 1;
-  const { contentType, body } = encodeReport({
+  const report: OperationReport = {
     attempt_id: finish.attemptId,
     worker_id: finish.workerId,
     status: 'completed',
@@ -73,7 +73,8 @@ export async function pushOwnReport(
     metrics: state.metrics,
     ...(state.output.artifact === undefined ? {} : { artifact: state.output.artifact }),
     accepting_work: accepting,
-  } as never);
+  };
+  const { contentType, body } = encodeReport(report);
   try {
     const res = await requestJson({
       method: 'POST',
