@@ -440,15 +440,17 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   /**
    * Follows a handed-over job that its job thread already started (the thread validated the body
    * with the start route's schema and ran the validate hook). Right after the previous job ended,
-   * so nothing can have taken the worker in between; a worker that began draining meanwhile stops it.
+   * so nothing can have taken the worker in between. A drain that began meanwhile lets it run like
+   * any running job (drain() waits for it); a worker that is closing stops it and reports it failed
+   * to start, so the backend settles (and may retry) it.
    */
   const adopt = (next: NextJob, run: HandedOverRun): void => {
     const target = handOverTargets.get(next.path);
-    if (!target || draining || closing || current !== null) {
+    if (!target || closing || current !== null) {
       const stop = new AbortController();
       stop.abort('not followed');
       void run.attach({ signal: stop.signal, onProgress: () => undefined, onMetric: () => undefined, onLog: () => undefined }).result.catch(() => undefined);
-      void refuseHandedOver(next, draining || closing ? 'Worker draining' : !target ? `no job is served at ${next.path}` : 'Worker busy');
+      void refuseHandedOver(next, closing ? 'Worker shutting down' : !target ? `no job is served at ${next.path}` : 'Worker busy');
       return;
     }
     launch(target.job, next.operation_id, next.attempt_id, run.params, (callbacks) => run.attach(callbacks));
