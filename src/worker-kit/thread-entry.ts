@@ -107,10 +107,11 @@ async function finishRun(
         cancelFlag: new SharedArrayBuffer(RUN_FLAGS_BYTES),
         finish: prepared.finish,
       };
-      // The HTTP thread hears of the next run before any message of it.
-      post({ kind: 'reported', output: withoutArtifact, hadArtifact, answer: 'accepted', next, started: { runId: run.runId, cancelFlag: run.cancelFlag, params: prepared.params } });
       // Not awaited: a chain of thousands of handed-over runs must not become a chain of promises.
+      // runJob returns at its first await (the module lookup), before the job code runs, so the
+      // HTTP thread still hears of the next run (below) before any message of it.
       void runJob(run);
+      post({ kind: 'reported', output: withoutArtifact, hadArtifact, answer: 'accepted', next, started: { runId: run.runId, cancelFlag: run.cancelFlag, params: prepared.params } });
       return;
     }
   }
