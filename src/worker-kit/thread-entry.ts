@@ -6,27 +6,15 @@
  * final report and may start the job the backend hands over right here (thread-finish.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { completedProgress, JobCancelledError, mergeProgress, startingProgress, type JobOutput, type ThreadJobContext, type ThreadJobFn } from './job.js';
+import { completedProgress, JobCancelledError, mergeProgress, startingProgress, type JobOutput, type ThreadJobContext } from './job.js';
 import { transferables } from './artifact-wire.js';
-import { prepareHandOver, pushOwnReport, rememberTargets } from './thread-finish.js';
+import { loadJobModule, prepareHandOver, pushOwnReport, rememberTargets } from './thread-finish.js';
 import { RUN_FLAG_CANCEL, RUN_FLAG_CODE_FINISHED, RUN_FLAGS_BYTES, serializeError, type FromThread, type RunFinish, type RunRequest, type ThreadReport, type ToThread } from './thread-messages.js';
 import type { Progress } from '../contracts/index.js';
 
 const port = parentPort!;
 /** Runs this thread starts itself (handed over in a report reply) count down, so they never meet the HTTP thread's ids. */
 let ownRunId = 0;
-
-/** Job modules by URL: an import() of a loaded module still goes through the loader (tens of µs a run). */
-const modules = new Map<string, Promise<{ run?: ThreadJobFn }>>();
-function loadJobModule(href: string): Promise<{ run?: ThreadJobFn }> {
-  let m = modules.get(href);
-  if (!m) {
-    m = import(href) as Promise<{ run?: ThreadJobFn }>;
-    modules.set(href, m);
-    m.catch(() => modules.delete(href)); // a module that failed to load is tried again next run
-  }
-  return m;
-}
 
 async function runJob(input: RunRequest): Promise<void> {
   const flag = new Int32Array(input.cancelFlag);

@@ -9,31 +9,41 @@ import type { MetricRecord, OperationReport, Progress } from '../contracts/index
 import { requestJson } from '../net/http-json.js';
 import { buildValidatorCompiler } from '../server-kit/validator-compiler.js';
 import { encodeReport } from './backend-reporter.js';
-import type { JobDefinition, JobOutput } from './job.js';
-import type { HandOverTarget, NextJob, RunFinish, StartedHere } from './thread-messages.js';
+import type { JobDefinition, JobOutput, ThreadJobFn } from './job.js';
+import type { HandOverTarget, NextJob, RunFinish } from './thread-messages.js';
 
 type Validate = ((data: unknown) => boolean) & { errors?: unknown };
 
+/** A start route as this thread keeps it: the key of its compiled validator (its schema's text). */
+type KnownTarget = HandOverTarget & { schemaKey: string };
+
 /** Each worker's start routes (a thread may serve several workers of one process, one after another). */
-const targetsByWorker = new Map<string, Map<string, HandOverTarget>>();
+const targetsByWorker = new Map<string, Map<string, KnownTarget>>();
 /** Compiled validators by schema text: workers of one type share them, and each is compiled once per thread. */
 const validators = new Map<string, Validate>();
 const compile = buildValidatorCompiler();
 
-/** The same validators by target object, so that a hand-over does not serialise the schema to find its key. */
-const validatorByTarget = new WeakMap<HandOverTarget, Validate>();
-
-function validatorOf(target: HandOverTarget): Validate {
-  let v = validatorByTarget.get(target);
-  if (v) return v;
-  const key = JSON.stringify(target.schema);
-  v = validators.get(key);
+function validatorOf(target: KnownTarget): Validate {
+  let v = validators.get(target.schemaKey);
   if (!v) {
     v = compile({ schema: target.schema as never, httpPart: 'body', method: 'POST', url: target.path }) as unknown as Validate;
-    validators.set(key, v);
+    validators.set(target.schemaKey, v);
   }
-  validatorByTarget.set(target, v);
   return v;
+}
+
+/** Job modules by URL: an import() of a loaded module still goes through the loader (tens of µs a run). */
+const modules = new Map<string, Promise<{ run?: ThreadJobFn; definition?: JobDefinition }>>();
+
+/** The job module at `href`, imported once per thread (a module that failed to load is tried again next time). */
+export function loadJobModule(href: string): Promise<{ run?: ThreadJobFn; definition?: JobDefinition }> {
+  let m = modules.get(href);
+  if (!m) {
+    m = import(href) as Promise<{ run?: ThreadJobFn; definition?: JobDefinition }>;
+    modules.set(href, m);
+    m.catch(() => modules.delete(href));
+  }
+  return m;
 }
 
 /**
@@ -43,7 +53,7 @@ function validatorOf(target: HandOverTarget): Validate {
  */
 export function rememberTargets(finish: RunFinish): void {
   if (!finish.targets) return;
-  const targets = finish.targets;
+  const targets = finish.targets.map((t) => ({ ...t, schemaKey: JSON.stringify(t.schema) }));
   targetsByWorker.set(finish.workerId, new Map(targets.map((t) => [t.path, t])));
   setImmediate(() => {
     for (const t of targets) validatorOf(t);
@@ -112,7 +122,7 @@ export async function prepareHandOver(
   const { task_id, attempt_id, ...params } = body as Record<string, unknown> & { task_id?: string; attempt_id?: string };
   if (task_id !== next.operation_id || attempt_id !== next.attempt_id) return undefined;
   if (target.hasValidate) {
-    const def = ((await import(target.module)) as { definition?: JobDefinition }).definition;
+    const def = (await loadJobModule(target.module)).definition;
     if (typeof def?.validate !== 'function') return undefined;
     try {
       await def.validate(params as never, settings);
@@ -126,4 +136,3 @@ export async function prepareHandOver(
   return { module: target.module, operationId: task_id, params, finish: { ...rest, attemptId: attempt_id } };
 }
 
-export type { StartedHere };

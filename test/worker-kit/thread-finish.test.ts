@@ -142,3 +142,24 @@ test('a draining worker tells the backend it takes no more work, from its job th
   await drained;
   assert.equal(finals().length, 1, 'nothing was handed over');
 });
+
+test('a drain that begins while the job thread waits for its report reply: the job handed over in that reply does not run here', async (t) => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const { finals, worker, url } = await scriptedBackend(
+    t,
+    { 'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/chain/start', body: { values: [1], task_id: 'op-2', attempt_id: 'a2' } } },
+    { 'op-1': held },
+  );
+  assert.equal((await api(url, '/chain/start', { method: 'POST', body: { values: [1], task_id: 'op-1', attempt_id: 'a1' } })).status, 200);
+  // The report left the thread while the worker still took work; the reply (with op-2) is held.
+  const first = await waitFor("op-1's final report at the backend", () => (finals().length === 1 ? finals()[0]! : undefined));
+  assert.equal(first.body.accepting_work, true);
+  const drained = worker.drain();
+  release();
+  await drained;
+  // The drained worker is closed: its own records say what ran.
+  assert.equal(worker.operations.has('op-1'), true);
+  assert.equal(worker.operations.has('op-2'), false, 'op-2 never started on a draining worker');
+  assert.ok(!finals().some((f) => f.id === 'op-2' && f.body.status === 'completed'));
+});
