@@ -129,7 +129,7 @@ export async function startBackend(
     backtestStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, modelsDir: config.modelsDir, dataHashes, ...(s3 ? { modelStore: s3 } : {}) }),
     trainingStartRoute({ dataDir: config.dataDir, strategiesDir: config.strategiesDir, dataHashes }),
   ];
-  scheduler = new Scheduler({ queue, dispatcher, operations, registry, log });
+  scheduler = new Scheduler({ queue, dispatcher, operations, registry, client, log });
   const submitter = new Submitter({ operations, scheduler, queue }, { maxQueued: config.maxQueued });
   const childSpec = routes.find((r) => r.operationType === 'backtesting');
   const trainingSpec = routes.find((r) => r.operationType === 'training');

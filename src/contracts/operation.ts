@@ -70,6 +70,11 @@ export const Attempt = Type.Object({
   ended_at: NullableString,
   outcome: AttemptOutcome,
   detail: Type.Optional(NullableString),
+  /**
+   * Given ahead (prefetched) to a worker busy with another job: its job thread starts it the moment
+   * that job ends, unless the backend takes it back first for a worker that is free.
+   */
+  prefetched: Type.Optional(Type.Boolean()),
 });
 export type Attempt = Static<typeof Attempt>;
 
@@ -177,10 +182,28 @@ export const OperationReport = Type.Object(
     artifact: Type.Optional(Type.Unknown()),
     /** With a final state: the worker is idle and takes the next queued job in the reply. */
     accepting_work: Type.Optional(Type.Boolean()),
+    /**
+     * With a final state: the worker's job thread can hold one more job (the reply's `prefetch`),
+     * to start the moment its next (or already started) job ends.
+     */
+    prefetch: Type.Optional(Type.Boolean()),
+    /**
+     * With a final state: the job the reply to an earlier report gave ahead (`prefetch`), which the
+     * job thread started when this one ended. This is its claim, as a `running` report would be.
+     */
+    prefetched: Type.Optional(Type.Object({ operation_id: Type.String({ minLength: 1, maxLength: 200 }), attempt_id: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
 export type OperationReport = Static<typeof OperationReport>;
+
+/** A queued job handed to a worker in a report reply: the worker's own start path and request body (task_id and attempt_id included). */
+const HandedOverJob = Type.Object({
+  operation_id: Type.String(),
+  attempt_id: Type.String(),
+  path: Type.String(),
+  body: Type.Record(Type.String(), Type.Unknown()),
+});
 
 /** Reply to a report: `accepted` false means the attempt is stale and the worker must stop it. */
 export const OperationReportReply = Type.Object({
@@ -191,13 +214,28 @@ export const OperationReportReply = Type.Object({
    * The next queued job for this worker, already assigned and claimed (a new attempt): the worker
    * starts it at once, which saves the start request and the claim between two queued jobs.
    */
-  next: Type.Optional(
-    Type.Object({
-      operation_id: Type.String(),
-      attempt_id: Type.String(),
-      path: Type.String(),
-      body: Type.Record(Type.String(), Type.Unknown()),
-    }),
-  ),
+  next: Type.Optional(HandedOverJob),
+  /**
+   * A queued job given ahead to this busy worker (its attempt opened, not claimed): the job thread
+   * starts it the moment its current job ends and claims it in that job's final report (`prefetched`),
+   * unless the backend took it back meanwhile for a free worker (worker route
+   * `POST /api/v1/prefetch/revoke`, atomic against the start).
+   */
+  prefetch: Type.Optional(HandedOverJob),
 });
 export type OperationReportReply = Static<typeof OperationReportReply>;
+
+/** `POST /api/v1/prefetch/revoke` on a worker: the backend takes back a job it gave ahead (see OperationReportReply.prefetch). */
+export const PrefetchRevokeRequest = Type.Object(
+  { operation_id: Type.String({ minLength: 1, maxLength: 200 }), attempt_id: Type.String({ minLength: 1, maxLength: 100 }) },
+  { additionalProperties: false },
+);
+export type PrefetchRevokeRequest = Static<typeof PrefetchRevokeRequest>;
+
+/**
+ * `revoked`: the worker will never start that attempt (it still held it, or it has not received it
+ * and will refuse it when it does). `started`: its job thread started it already (its claim is on
+ * the way, in the final report of the job before it).
+ */
+export const PrefetchRevokeReply = Type.Object({ outcome: Type.Union([Type.Literal('revoked'), Type.Literal('started')]) });
+export type PrefetchRevokeReply = Static<typeof PrefetchRevokeReply>;

@@ -22,6 +22,11 @@ export interface WorkerClient {
   metrics(endpointUrl: string, operationId: string, cursor: number): Promise<{ metrics: MetricRecord[]; new_cursor: number }>;
   /** The op's full result artifact, or null when the worker has none. */
   results(endpointUrl: string, operationId: string): Promise<unknown | null>;
+  /**
+   * Takes back a job given ahead (prefetched) in a report reply. `revoked`: it will never start
+   * there; `started`: it did already (its claim is on the way).
+   */
+  revokePrefetch(endpointUrl: string, operationId: string, attemptId: string, timeoutMs?: number): Promise<'revoked' | 'started'>;
 }
 
 /** What a worker said to a start request. */

@@ -70,7 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     admission: deps.admission,
     onRegistered: () => deps.scheduler.kick(),
   });
-  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations, queuePosition: (id) => deps.queue.position(id), assignNext: (workerId) => deps.scheduler.assignTo(workerId), ...(deps.resultFiles ? { resultFiles: deps.resultFiles } : {}) });
+  await app.register(operationRoutes, { prefix: '/api/v1', operations: deps.operations, queuePosition: (id) => deps.queue.position(id), handOut: deps.scheduler, ...(deps.resultFiles ? { resultFiles: deps.resultFiles } : {}) });
   const submitter =
     deps.submitter ??
     new Submitter({ operations: deps.operations, scheduler: deps.scheduler, queue: deps.queue }, deps.maxQueued === undefined ? {} : { maxQueued: deps.maxQueued });

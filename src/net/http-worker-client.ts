@@ -148,6 +148,12 @@ export class HttpWorkerClient implements WorkerClient {
     return r.data;
   }
 
+  async revokePrefetch(endpointUrl: string, operationId: string, attemptId: string, timeoutMs?: number): Promise<'revoked' | 'started'> {
+    const r = await this.#request<{ outcome?: unknown }>('POST', `${endpointUrl}/api/v1/prefetch/revoke`, { operation_id: operationId, attempt_id: attemptId }, timeoutMs);
+    if (r.outcome !== 'revoked' && r.outcome !== 'started') throw new Error(`${endpointUrl}/api/v1/prefetch/revoke answered without an outcome`);
+    return r.outcome;
+  }
+
   /** A 404 about an operation means the worker does not know it. */
   async #known<T>(endpointUrl: string, operationId: string, call: () => Promise<T>): Promise<T> {
     try {

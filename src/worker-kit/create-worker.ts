@@ -10,6 +10,8 @@ import {
   MetricsResponse,
   newWorkerOperationId,
   OperationEnvelope,
+  PrefetchRevokeReply,
+  PrefetchRevokeRequest,
   StartResponse,
   WorkerBusyBody,
   WorkerHealthReport,
@@ -27,6 +29,7 @@ import { Registrar } from './registrar.js';
 import { runJobInThread, warmJobThread, type HandedOverRun, type RunCallbacks, type RunResult, type ThreadRun } from './run-in-thread.js';
 import type { HandOverTarget, RunFinish } from './thread-messages.js';
 import { WorkerOperations } from './worker-operations.js';
+import { PREFETCH_SLOT_BYTES, PrefetchSlot } from './prefetch-slot.js';
 import { artifactToWire } from './artifact-wire.js';
 
 export interface WorkerDeps {
@@ -210,6 +213,18 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   /** 1 while this worker takes new work: job threads read it before they start a handed-over job. */
   const accepting = new Int32Array(new SharedArrayBuffer(4));
   Atomics.store(accepting, 0, 1);
+  /** The job held ahead (prefetched) by this worker's job thread, which the backend may take back. */
+  const prefetch = new PrefetchSlot(new SharedArrayBuffer(PREFETCH_SLOT_BYTES));
+  const prefetchBuffer = prefetch.buffer;
+  app.post(
+    '/api/v1/prefetch/revoke',
+    { schema: { body: PrefetchRevokeRequest, response: { 200: PrefetchRevokeReply } } },
+    async (req) => {
+      const outcome = prefetch.revoke(req.body.attempt_id);
+      log.info({ operationId: req.body.operation_id, attemptId: req.body.attempt_id, outcome }, 'backend took back the job given ahead');
+      return { outcome };
+    },
+  );
   const authHeaders: Record<string, string> = opts.apiToken ? { authorization: `Bearer ${opts.apiToken}` } : {};
   /** Lets the job thread push a completed attempt's final report itself and start what the reply hands over. */
   const finishFor = (attemptId: string): RunFinish => ({
@@ -220,6 +235,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     timeoutMs: 5_000,
     accepting: accepting.buffer as SharedArrayBuffer,
     targets: threadTargets,
+    prefetchSlot: prefetchBuffer,
   });
 
   /**
@@ -272,11 +288,14 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         currentAttempt = null;
         currentRun = undefined;
         currentCodeFinished = () => false;
+        // A job its thread started (handed over, or held ahead) becomes `current` first, so that a
+        // final report pushed from here says this worker is busy.
+        if (ended?.started && ended.next) adopt(ended.next, ended.started);
+        // The thread gave back what it held ahead at the run's end; unless it died doing so.
+        else prefetch.clear();
         if (!ended?.reported) {
-          if (attemptId !== null) pushFinal(operationId, attemptId);
-        } else if (ended.started && ended.next) {
-          adopt(ended.next, ended.started);
-        } else if (ended.next) {
+          if (attemptId !== null) pushFinal(operationId, attemptId, ended?.startedAhead ? ended.next : undefined);
+        } else if (!ended.started && ended.next) {
           void startHandedOver(ended.next);
         }
       });
@@ -369,8 +388,11 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     );
   }
 
-  /** Pushes a finished op's final state (with metrics and artifact) until the backend acknowledges it. */
-  const pushFinal = (operationId: string, attemptId: string): void => {
+  /**
+   * Pushes a finished op's final state (with metrics and artifact) until the backend acknowledges
+   * it. `prefetched`: the job held ahead that the job thread started when this one ended (its claim).
+   */
+  const pushFinal = (operationId: string, attemptId: string, prefetched?: NextJob): void => {
     const final = operations.finalReport(operationId);
     if (!final) return;
     const { op, metrics, artifact } = final;
@@ -388,6 +410,7 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         // Bytes stay bytes: the reporter sends them attached to the report, not as base64.
         ...(artifact === undefined ? {} : { artifact }),
         accepting_work: accepting,
+        ...(prefetched ? { prefetched: { operation_id: prefetched.operation_id, attempt_id: prefetched.attempt_id } } : {}),
       })
       .then(({ answer, next }) => {
         if (answer !== 'unreachable') {

@@ -33,6 +33,11 @@ export interface RunResult {
   next?: NextJob;
   /** That job already runs in the same thread: follow it with `attach` (always, even to cancel it). */
   started?: HandedOverRun;
+  /**
+   * `next` is the job this worker held ahead (prefetched), which the thread started when this run
+   * completed; this run's final report claims it (the HTTP thread's push too, when it has to push it).
+   */
+  startedAhead?: boolean;
 }
 
 /** A handed-over job the job thread started on its own, until the worker follows it. */
@@ -69,7 +74,8 @@ interface RunListener {
  */
 class JobThread {
   readonly #worker = new Worker(entry);
-  #run: RunListener | undefined;
+  /** Runs followed on this thread: one, or for a moment two (a run and the job it started ahead). */
+  readonly #runs = new Map<number, RunListener>();
   #dead = false;
   /** Workers whose hand-over targets this thread has (sent once, see RunFinish.targets). */
   readonly knowsTargetsOf = new Set<string>();
@@ -81,7 +87,7 @@ class JobThread {
     this.ready = new Promise<void>((r) => (ready = r));
     this.#worker.on('message', (msg: FromThread | { kind: 'ready' }) => {
       if (msg.kind === 'ready') ready();
-      else if (this.#run?.runId === msg.runId) this.#run.onReport(msg);
+      else this.#runs.get(msg.runId)?.onReport(msg);
     });
     this.#worker.once('exit', () => ready());
     this.#worker.on('error', (err) => this.#died(err, undefined));
@@ -99,16 +105,16 @@ class JobThread {
     this.#worker.postMessage(request);
   }
 
-  /** Follows a run already going on this thread (one it started itself). */
+  /** Follows a run going on this thread (also one it started itself), replacing who followed it so far. */
   listen(run: RunListener): void {
-    this.#run = run;
+    this.#runs.set(run.runId, run);
     this.#worker.ref();
   }
 
-  /** Detaches the finished run; the thread is idle from here on. */
-  release(): void {
-    this.#run = undefined;
-    this.#worker.unref();
+  /** Detaches a finished run; with none left, the thread is idle. */
+  release(runId: number): void {
+    this.#runs.delete(runId);
+    if (this.#runs.size === 0) this.#worker.unref();
   }
 
   terminate(): void {
@@ -120,7 +126,7 @@ class JobThread {
     this.#dead = true;
     const i = idle.indexOf(this);
     if (i >= 0) idle.splice(i, 1);
-    this.#run?.onDeath(err, code);
+    for (const run of [...this.#runs.values()]) run.onDeath(err, code);
   }
 }
 
@@ -175,6 +181,8 @@ function follow(thread: JobThread, runId: number, cancelFlag: SharedArrayBuffer,
   const codeFinished = () => Atomics.load(flag, RUN_FLAG_CODE_FINISHED) === 1;
   const result = new Promise<RunResult>((resolve, reject) => {
     let settled = false;
+    /** The job the thread started ahead when this run's code completed (its `ahead-started`). */
+    let ahead: { job: NextJob; run: HandedOverRun } | undefined;
     let killTimer: NodeJS.Timeout | undefined;
     /** `handedOff`: the thread goes on with a run it started itself; it is neither idle nor replaced. */
     const settle = (fn: () => void, handedOff = false) => {
@@ -182,10 +190,18 @@ function follow(thread: JobThread, runId: number, cancelFlag: SharedArrayBuffer,
       settled = true;
       clearTimeout(killTimer);
       opts.signal.removeEventListener('abort', onAbort);
+      thread.release(runId);
+      if (ahead && !handedOff) {
+        // This run failed after its thread started the job held ahead (should not happen): stop that
+        // job; its own follower gives the thread back when it has stopped.
+        const stop = new AbortController();
+        stop.abort('not followed');
+        void ahead.run.attach({ signal: stop.signal, onProgress: () => undefined, onMetric: () => undefined, onLog: () => undefined }).result.catch(() => undefined);
+        handedOff = true;
+      }
       if (handedOff) {
-        // the listener is already the next run's
+        // the thread goes on with the next run, which has its own listener
       } else {
-        thread.release();
         if (opts.signal.aborted) {
           if (!thread.dead) thread.terminate();
           idle.push(new JobThread());
@@ -218,12 +234,27 @@ function follow(thread: JobThread, runId: number, cancelFlag: SharedArrayBuffer,
           case 'log':
             opts.onLog(msg.message, msg.fields);
             break;
+          case 'ahead-started':
+            ahead = { job: msg.job, run: handOff(thread, msg.started) };
+            break;
           case 'done':
-            settle(() => resolve({ output: msg.output }));
+            settle(() => resolve({ output: msg.output, ...(ahead ? { next: ahead.job, started: ahead.run, startedAhead: true } : {}) }), ahead !== undefined);
             break;
           case 'reported': {
-            const started = msg.started && handOff(thread, msg.started);
-            settle(() => resolve({ output: msg.output, reported: msg.answer, hadArtifact: msg.hadArtifact, ...(msg.next ? { next: msg.next } : {}), ...(started ? { started } : {}) }), started !== undefined);
+            const started = msg.started ? handOff(thread, msg.started) : ahead?.run;
+            const next = msg.next ?? ahead?.job;
+            settle(
+              () =>
+                resolve({
+                  output: msg.output,
+                  reported: msg.answer,
+                  hadArtifact: msg.hadArtifact,
+                  ...(next ? { next } : {}),
+                  ...(started ? { started } : {}),
+                  ...(ahead ? { startedAhead: true } : {}),
+                }),
+              started !== undefined,
+            );
             break;
           }
           case 'cancelled':

@@ -61,18 +61,26 @@ export function rememberTargets(finish: RunFinish): void {
 }
 
 export type OwnReport =
-  /** The backend took the report (or called the attempt stale); `next` is the job its reply handed over. */
-  | { answer: 'accepted' | 'stale'; next?: NextJob }
+  /**
+   * The backend took the report (or called the attempt stale). `next`: the job its reply handed
+   * over (only to a worker that said it is idle); `prefetch`: a job given ahead, to hold.
+   */
+  | { answer: 'accepted' | 'stale'; next?: NextJob; prefetch?: NextJob }
   /** Not answered in a way this side handles (unreachable, 5xx, a backend without report frames): the HTTP thread pushes it, with retries. */
   | { answer: 'leave' };
 
-/** Pushes a completed run's final report once; anything but a clear answer is left to the HTTP thread. */
+/**
+ * Pushes a completed run's final report once; anything but a clear answer is left to the HTTP
+ * thread. `prefetched`: the job held ahead that this thread just started (its claim rides along;
+ * the worker is busy with it, so it asks for no `next`).
+ */
 export async function pushOwnReport(
   operationId: string,
   finish: RunFinish,
   state: { progress: Progress; metrics: MetricRecord[]; output: JobOutput },
+  prefetched?: NextJob,
 ): Promise<OwnReport> {
-  const accepting = Atomics.load(new Int32Array(finish.accepting), 0) === 1;
+  const accepting = !prefetched && Atomics.load(new Int32Array(finish.accepting), 0) === 1;
   const report: OperationReport = {
     attempt_id: finish.attemptId,
     worker_id: finish.workerId,
@@ -83,6 +91,9 @@ export async function pushOwnReport(
     metrics: state.metrics,
     ...(state.output.artifact === undefined ? {} : { artifact: state.output.artifact }),
     accepting_work: accepting,
+    // This thread will run a job after this report (the one it started, or the one the reply hands over): it can hold one more.
+    prefetch: accepting || prefetched !== undefined,
+    ...(prefetched ? { prefetched: { operation_id: prefetched.operation_id, attempt_id: prefetched.attempt_id } } : {}),
   };
   const { contentType, body } = encodeReport(report);
   try {
@@ -95,13 +106,17 @@ export async function pushOwnReport(
     });
     if (res.status === 409 || res.status === 404) return { answer: 'stale' };
     if (res.status < 200 || res.status >= 300) return { answer: 'leave' };
-    let next: NextJob | undefined;
+    let reply: { next?: NextJob; prefetch?: NextJob } = {};
     try {
-      next = (JSON.parse(res.text) as { next?: NextJob }).next;
+      reply = JSON.parse(res.text) as typeof reply;
     } catch {
       // a reply without a body is still an acknowledgement
     }
-    return accepting && next ? { answer: 'accepted', next } : { answer: 'accepted' };
+    return {
+      answer: 'accepted',
+      ...(accepting && reply.next ? { next: reply.next } : {}),
+      ...(reply.prefetch ? { prefetch: reply.prefetch } : {}),
+    };
   } catch {
     return { answer: 'leave' };
   }

@@ -20,6 +20,8 @@ export interface RunFinish {
   accepting: SharedArrayBuffer;
   /** The worker's start routes, sent with its first run on a thread (the thread keeps them per worker). */
   targets?: HandOverTarget[];
+  /** The worker's prefetch slot (PrefetchSlot): the job held ahead, shared with the HTTP thread, which may revoke it. */
+  prefetchSlot: SharedArrayBuffer;
 }
 
 /** A start route of the worker, as a job thread needs it to start a handed-over job. */
@@ -96,6 +98,13 @@ export type ThreadReport =
    * the job the reply handed over; `started` when it already runs in this thread.
    */
   | { kind: 'reported'; output: JobOutput; hadArtifact: boolean; answer: 'accepted' | 'stale'; next?: NextJob; started?: StartedHere }
+  /**
+   * The run's job code completed and the thread started the job it held ahead (prefetched) at once,
+   * before this run's final report went out (that report claims it). Sent before any message of the
+   * new run; this run's own end (`reported`, or `done` when the HTTP thread must push its report)
+   * follows.
+   */
+  | { kind: 'ahead-started'; job: NextJob; started: StartedHere }
   | { kind: 'cancelled'; message: string }
   | { kind: 'failed'; error: SerializedError };
 

@@ -282,3 +282,31 @@ test("a queued op taken and started in one go (a hand-over) is one store write, 
   assert.equal(stored.status, 'completed');
   assert.deepEqual(stored.attempts!.map((a) => a.outcome), ['completed']);
 });
+
+test('a job given ahead, given back and handed out again in one go: the re-queue is written before the new claim, which is not mistaken for another backend’s', async (t) => {
+  const { store, service, register, read } = setup(t);
+  register('w1');
+  register('w2');
+  const { op } = service.create('backtesting', meta, {}, { status: 'queued' });
+  const ahead = service.beginAttempt(op.operation_id, 'w1', { prefetched: true })!;
+  await service.persisted(op.operation_id);
+  assert.equal((await read(op.operation_id)).status, 'pending');
+  const writes: string[] = [];
+  const claim = store.claim.bind(store);
+  const update = store.update.bind(store);
+  store.claim = async (row) => (writes.push(`claim ${row.status}`), claim(row));
+  store.update = async (row) => (writes.push(`update ${row.status}`), update(row));
+
+  // w1 gave it back; the scheduler hands it to w2 before any of these writes ran.
+  assert.equal(service.releasePrefetched(op.operation_id, ahead.attemptId, 'w1 did not start it'), true);
+  const again = service.beginAttempt(op.operation_id, 'w2')!;
+  await service.persisted(op.operation_id);
+  assert.deepEqual(writes, ['update queued', 'claim pending'], 'the claim is checked against the queued row');
+  const stored = await read(op.operation_id);
+  assert.equal(stored.status, 'pending');
+  assert.deepEqual(stored.attempts!.map((a) => [a.worker_id, a.outcome, a.prefetched === true]), [
+    ['w1', 'abandoned', true],
+    ['w2', 'offered', false],
+  ]);
+  assert.equal(service.attemptIsCurrent(op.operation_id, again.attemptId), true, 'still this backend’s to run');
+});

@@ -25,7 +25,7 @@ interface Op {
   worker_id: string | null;
   started_at: string | null;
   completed_at: string | null;
-  attempts: { worker_id: string; outcome: string }[];
+  attempts: { worker_id: string; outcome: string; prefetched?: boolean }[];
 }
 
 async function allOps(base: string): Promise<Op[]> {
@@ -136,7 +136,10 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const count = async (status: string) => (await api(backend.url, `/api/v1/operations?status=${status}&limit=1`)).body.total_count as number;
   // Every kill happens while work waits in the queue (and, for the workers, while they run a long one).
   const queued = async (when: string) => {
-    const n = await waitFor('work waiting in the queue', async () => (await count('queued')) || undefined, { intervalMs: 20 });
+    const n = await waitFor('work waiting in the queue', async () => (await count('queued')) || undefined, { intervalMs: 20 }).catch(async (err: Error) => {
+      const active = (await api(backend.url, '/api/v1/operations?active_only=true&limit=1000')).body.data as Op[];
+      throw new Error(`${when}: ${err.message}; ${ids.length}/${N} submitted; active: ${JSON.stringify(active.map((o) => [o.status, o.worker_id, o.attempts?.at(-1)]))}`);
+    });
     t.diagnostic(`${when}: ${n} ops queued, ${ids.length}/${N} submitted`);
   };
   await queued('before killing c1');
@@ -186,7 +189,7 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     const claimed = op.attempts.filter((a) => ['completed', 'lost', 'failed', 'cancelled', 'running'].includes(a.outcome)).length;
     const started = runs.filter((l) => l.startsWith(`${op.operation_id} `)).length;
     // Job code only ever starts under a claimed attempt: never for an abandoned start request.
-    assert.ok(started <= claimed, `${op.operation_id} ran ${started}× with ${claimed} claimed attempts`);
+    assert.ok(started <= claimed, `${op.operation_id} ran ${started}× with ${claimed} claimed attempts: ${JSON.stringify(op.attempts)} runs: ${runs.filter((l) => l.startsWith(`${op.operation_id} `)).join(' | ')}`);
     const ends = finished.filter((l) => l.startsWith(`${op.operation_id} `));
     assert.ok(ends.length >= 1, `${op.operation_id} completed without a finished run`);
     // The stored outcome is the current attempt's: the worker that ran it is the one recorded.
@@ -288,8 +291,10 @@ test('two backends on one operations store (a rolling restart overlapping): each
     const ran = runs.filter((l) => l.startsWith(`${op.operation_id} `));
     const trace = () => `${JSON.stringify(op.attempts)} runs: ${ran.join(' | ')}\n${(first.output() + '\n=====\n' + second.output()).split('\n').filter((l) => l.includes(op.operation_id)).join('\n')}`;
     assert.equal(ran.length, 1, `${op.operation_id} ran exactly once: ${trace()}`);
-    // The loser's attempt never reached the store: one attempt, the winner's.
-    assert.deepEqual(op.attempts.map((a) => [a.worker_id, a.outcome]), [[op.worker_id, 'completed']], op.operation_id);
+    // The loser's attempt never reached the store: one attempt, the winner's (besides attempts given
+    // ahead to a busy worker of the winner and given back unstarted, which never ran).
+    const given = op.attempts.filter((a) => a.prefetched === true && a.outcome === 'abandoned');
+    assert.deepEqual(op.attempts.filter((a) => !given.includes(a)).map((a) => [a.worker_id, a.outcome]), [[op.worker_id, 'completed']], op.operation_id);
   }
   const ranOn = (url: string) => ops.filter((o) => names[url]!.includes(o.worker_id!)).length;
   // Both dispatched from the same queue at once (else this test proves nothing about the claim).

@@ -42,15 +42,15 @@ export class AttemptReports {
    * start request goes out, so a restarted backend still recognises the worker's claim. Undefined
    * when the op can't be started any more (cancelled meanwhile).
    */
-  beginAttempt(operationId: string, workerId: string): { op: Operation; attemptId: string } | undefined {
+  beginAttempt(operationId: string, workerId: string, opts: { prefetched?: boolean } = {}): { op: Operation; attemptId: string } | undefined {
     const attemptId = newAttemptId();
     const at = this.#book.iso();
     const op = this.#book.transition(operationId, 'pending', (o) => ({
       worker_id: workerId,
-      status_detail: null,
+      status_detail: opts.prefetched ? `given ahead to ${workerId}: starts there when its current job ends` : null,
       attempts: [
         ...(o.attempts ?? []).map((a) => (a.ended_at === null ? { ...a, outcome: 'abandoned' as const, ended_at: at } : a)),
-        { attempt_id: attemptId, worker_id: workerId, started_at: at, ended_at: null, outcome: 'offered' },
+        { attempt_id: attemptId, worker_id: workerId, started_at: at, ended_at: null, outcome: 'offered', ...(opts.prefetched ? { prefetched: true } : {}) },
       ],
     }));
     return op ? { op, attemptId } : undefined;
@@ -72,6 +72,21 @@ export class AttemptReports {
       worker_id: null,
       attempts: endAttempt(o, attemptId, outcome, this.#book.iso(), detail),
     }));
+  }
+
+  /**
+   * A job given ahead to a worker that will not start it (the worker gave it back, was restarted,
+   * or the backend took it back for a free worker): its attempt ends `abandoned` (it never ran, so
+   * it does not count) and the op goes back to the queue in its old place. False when that attempt
+   * is no longer the op's current, open one.
+   */
+  releasePrefetched(operationId: string, attemptId: string, detail: string): boolean {
+    const op = this.#book.active.get(operationId);
+    const a = op && currentAttempt(op);
+    if (!op || op.status !== 'pending' || a?.attempt_id !== attemptId || a.ended_at !== null) return false;
+    this.#log.info({ operationId, workerId: a.worker_id, detail }, 'job given ahead goes back to the queue');
+    this.attemptFailed(operationId, attemptId, 'abandoned', detail);
+    return this.requeue(operationId, `waiting for a free ${op.operation_type} worker (${detail})`)?.status === 'queued';
   }
 
   /** Back to the queue (no worker free, or a retry after a lost worker). */

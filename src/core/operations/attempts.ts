@@ -33,3 +33,9 @@ export function wasClaimed(op: Operation | undefined, attemptId: string): boolea
   const a = op?.attempts?.find((x) => x.attempt_id === attemptId);
   return a?.claimed_at !== undefined && a.claimed_at !== null;
 }
+
+/** True for a `pending` op whose open attempt was given ahead to a busy worker (not started, or its claim is on the way). */
+export function isPrefetched(op: Operation): boolean {
+  const a = currentAttempt(op);
+  return op.status === 'pending' && a?.prefetched === true && a.ended_at === null;
+}

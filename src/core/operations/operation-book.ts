@@ -205,11 +205,12 @@ export class OperationBook {
     // not being claimed by another backend on the same store (PostgreSQL: FOR UPDATE SKIP LOCKED).
     const claiming = op.status === 'queued' && (target === 'pending' || target === 'running');
     const unwritten = this.#unwritten.get(operationId);
-    if (unwritten) {
+    // A claim merges only into a claim: a claim that took over a plain write (say, a re-queue)
+    // would be checked against the row before that write, which is not `queued`.
+    if (unwritten && (unwritten.claiming || !claiming)) {
       // The op's last queued write has not run yet: it lands this newer row instead (one write for
       // an attempt opened and claimed in one go, as in a hand-over), and stays a claim if it was one.
       unwritten.row = next;
-      unwritten.claiming ||= claiming;
     } else {
       const slot = { row: next, claiming };
       void this.persist(operationId, async (s) => {

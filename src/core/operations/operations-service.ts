@@ -203,9 +203,17 @@ export class OperationsService {
     if (op) this.#book.notifyRejected(op, message);
   }
 
-  /** Opens a new attempt on `workerId`; await `persisted` before the start request goes out. */
-  beginAttempt(operationId: string, workerId: string): { op: Operation; attemptId: string } | undefined {
-    return this.#reports.beginAttempt(operationId, workerId);
+  /**
+   * Opens a new attempt on `workerId`; await `persisted` before the start request goes out.
+   * `prefetched`: given ahead to a busy worker in a report reply (see Scheduler.prefetchFor).
+   */
+  beginAttempt(operationId: string, workerId: string, opts: { prefetched?: boolean } = {}): { op: Operation; attemptId: string } | undefined {
+    return this.#reports.beginAttempt(operationId, workerId, opts);
+  }
+
+  /** Re-queues a job given ahead that its worker will not start (see AttemptReports.releasePrefetched). */
+  releasePrefetched(operationId: string, attemptId: string, detail: string): boolean {
+    return this.#reports.releasePrefetched(operationId, attemptId, detail);
   }
 
   /** The worker answered the start request with 200: the attempt runs, unless the op moved on meanwhile. */

@@ -4,7 +4,7 @@ import { toError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
 import { OperationUnknownToWorkerError, type WorkerClient } from '../worker-client.js';
 import type { AttemptReports } from './attempt-reports.js';
-import { currentAttempt } from './attempts.js';
+import { currentAttempt, isPrefetched } from './attempts.js';
 import type { OperationBook } from './operation-book.js';
 
 export interface WorkerReconcilerDeps {
@@ -75,7 +75,12 @@ export class WorkerReconciler {
     const tasks: Promise<unknown>[] = [];
     for (const op of [...book.active.values()]) {
       if (op.operation_id === current.operationId) continue;
-      if (op.worker_id === worker.workerId && (op.status === 'running' || op.status === 'pending')) {
+      if (op.worker_id === worker.workerId && isPrefetched(op)) {
+        // Held ahead in the memory of a process that is gone: it never started there.
+        if (info.restarted) reports.releasePrefetched(op.operation_id, currentAttempt(op)!.attempt_id, `${worker.workerId} restarted before starting it`);
+      } else if (info.replacedWorkerId !== null && op.worker_id === info.replacedWorkerId && isPrefetched(op)) {
+        reports.releasePrefetched(op.operation_id, currentAttempt(op)!.attempt_id, `${info.replacedWorkerId} was replaced before starting it`);
+      } else if (op.worker_id === worker.workerId && (op.status === 'running' || op.status === 'pending')) {
         if (info.restarted && op.status === 'running') {
           reports.lost(op.operation_id, `worker lost: ${worker.workerId} restarted while running this operation`);
         } else if (op.status === 'running') {
@@ -121,7 +126,8 @@ export class WorkerReconciler {
     for (const op of [...book.active.values()]) {
       if (op.status === 'queued' || this.#d.selfManagedTypes.includes(op.operation_type)) continue;
       const fromBeforeStart = Date.parse(op.created_at) < this.#startedAtWall;
-      if (op.status === 'pending' && !fromBeforeStart) continue;
+      // A start request of this process is in flight for a pending op; a job given ahead is as good as running.
+      if (op.status === 'pending' && !fromBeforeStart && !isPrefetched(op)) continue;
       const worker = op.worker_id ? registry.get(op.worker_id) : undefined;
       if (worker && worker.unreachableSince === null) {
         book.orphanSince.delete(op.operation_id);
@@ -245,7 +251,8 @@ export class WorkerReconciler {
    */
   #orphanedStart(op: Operation): boolean {
     const a = currentAttempt(op);
-    if (op.status !== 'pending' || !a || a.ended_at !== null) return false;
+    // A job given ahead waits for its worker's current job, however long: it is taken back, not lost.
+    if (op.status !== 'pending' || !a || a.ended_at !== null || a.prefetched === true) return false;
     const opened = Date.parse(a.started_at);
     return opened < this.#startedAtWall && this.#d.now() - opened > this.#d.handoverGraceMs;
   }

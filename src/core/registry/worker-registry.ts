@@ -231,10 +231,13 @@ export class WorkerRegistry {
 
   /** Whether an available worker meets the criteria (type aside) and is not cooling down. */
   isEligible(w: WorkerRecord, criteria: SelectionCriteria = {}): boolean {
+    return w.status === 'available' && w.cooldownUntil <= this.#mono() && this.fits(w, criteria);
+  }
+
+  /** Whether a worker meets the criteria (type aside), whatever it is doing now. */
+  fits(w: WorkerRecord, criteria: SelectionCriteria = {}): boolean {
     return (
-      w.status === 'available' &&
       !criteria.exclude?.has(w.workerId) &&
-      w.cooldownUntil <= this.#mono() &&
       (!criteria.requireGpu || hasGpu(w.capabilities)) &&
       (criteria.constraints === undefined || satisfies(w.capabilities, criteria.constraints))
     );

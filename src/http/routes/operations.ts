@@ -18,6 +18,7 @@ import {
 import { ClaimedElsewhereError, InvalidRequestError, StaleAttemptError } from '../../contracts/errors.js';
 import { cancelReason } from '../../server-kit/cancel-reason.js';
 import type { OperationsService } from '../../core/operations/operations-service.js';
+import type { HandedOver, Scheduler } from '../../core/queue/scheduler.js';
 import type { ResultFiles } from '../../core/results/result-files.js';
 import { renderResult } from '../../core/results/render-result.js';
 
@@ -25,8 +26,11 @@ export interface OperationRoutesOptions {
   operations: OperationsService;
   /** 1-based queue place of a queued op. */
   queuePosition?: (operationId: string) => number | null;
-  /** The next queued job for a worker that just reported a final state (see Scheduler.assignTo). */
-  assignNext?: (workerId: string) => { operation_id: string; attempt_id: string; path: string; body: Record<string, unknown> } | undefined;
+  /**
+   * Queued jobs handed to a worker in the reply to its final report: the next one for a worker
+   * that is idle, and one ahead for a worker whose job thread can hold it (see Scheduler).
+   */
+  handOut?: Pick<Scheduler, 'assignTo' | 'prefetchFor' | 'claimPrefetched' | 'settlePrefetch'>;
   /**
    * Where the binary fields of pushed artifacts (a backtest's equity curve) are written. Without
    * it they stay inline (base64) in the stored result.
@@ -36,7 +40,7 @@ export interface OperationRoutesOptions {
 
 const IdParams = Type.Object({ operationId: OperationIdParam });
 
-export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, assignNext, resultFiles }) => {
+export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> = async (app, { operations, queuePosition, handOut, resultFiles }) => {
   // A worker's final report with the artifact's bytes attached (contracts/report-frame.ts). The
   // parser is registered inside this plugin, so only these routes accept the type.
   app.addContentTypeParser(REPORT_FRAME_MEDIA_TYPE, { parseAs: 'buffer' }, (_req, body, done) => {
@@ -179,6 +183,11 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
       } else if (report.artifact !== undefined) {
         report = { ...report, artifact: bytesToBase64(report.artifact) };
       }
+      const workerId = req.body.worker_id;
+      // The job held ahead that the worker's job thread started when this one ended: its claim
+      // counts whatever this report's fate (it is fenced by its own attempt).
+      const claim = req.body.prefetched;
+      if (claim && workerId && handOut) handOut.claimPrefetched(workerId, claim);
       let outcome: Awaited<ReturnType<OperationsService['receiveReport']>>;
       try {
         outcome = await operations.receiveReport(id, report);
@@ -191,22 +200,37 @@ export const operationRoutes: FastifyPluginAsyncTypebox<OperationRoutesOptions> 
         throw new StaleAttemptError(id, outcome.reason);
       }
       const ended = outcome.op.status === 'completed' || outcome.op.status === 'failed' || outcome.op.status === 'cancelled';
-      const workerId = req.body.worker_id;
-      // Handed over before any I/O wait, so the scheduler's next pass cannot take the job meanwhile.
-      let next = ended && req.body.accepting_work === true && workerId && assignNext ? assignNext(workerId) : undefined;
-      // The report's effect and the handed-over attempt are durable before the worker hears back
-      // (both waits taken now: a write chain that has finished no longer reports its failure).
-      const handedOver = next ? operations.persisted(next.operation_id) : undefined;
-      handedOver?.catch(() => undefined);
+      // Handed out before any I/O wait, so the scheduler's next pass cannot take the jobs meanwhile.
+      let next: HandedOver | undefined;
+      let ahead: HandedOver | undefined;
+      if (ended && workerId && handOut) {
+        // The job thread decided about the job it held ahead before this report left: unclaimed, it goes back to the queue.
+        handOut.settlePrefetch(workerId, id);
+        if (req.body.accepting_work === true) next = handOut.assignTo(workerId);
+        // The job the worker runs now: the one handed over, or the one it claimed.
+        const runs = next?.operation_id ?? (claim && operations.known(claim.operation_id)?.status === 'running' ? claim.operation_id : undefined);
+        if (req.body.prefetch === true && runs !== undefined) ahead = handOut.prefetchFor(workerId, runs);
+      }
+      // The report's effect and the handed-out attempts are durable before the worker hears back
+      // (all waits taken now: a write chain that has finished no longer reports its failure).
+      const handedOut = [next, ahead].map((job) => {
+        if (!job) return undefined;
+        const p = operations.persisted(job.operation_id);
+        p.catch(() => undefined);
+        return p;
+      });
       await operations.persisted(req.params.operationId);
-      if (next) {
-        await handedOver!.catch((err: unknown) => {
+      // A job another backend on the same store claimed first (or that was cancelled meanwhile) is not handed out.
+      const stillOurs = async (job: HandedOver | undefined, written: Promise<void> | undefined): Promise<HandedOver | undefined> => {
+        if (!job) return undefined;
+        await written!.catch((err: unknown) => {
           if (!(err instanceof ClaimedElsewhereError)) throw err;
         });
-        // A job another backend on the same store claimed first (or that was cancelled meanwhile) is not handed over.
-        if (!operations.attemptIsCurrent(next.operation_id, next.attempt_id)) next = undefined;
-      }
-      return { accepted: true, status: outcome.op.status, ...(next ? { next } : {}) };
+        return operations.attemptIsCurrent(job.operation_id, job.attempt_id) ? job : undefined;
+      };
+      next = await stillOurs(next, handedOut[0]);
+      ahead = await stillOurs(ahead, handedOut[1]);
+      return { accepted: true, status: outcome.op.status, ...(next ? { next } : {}), ...(ahead ? { prefetch: ahead } : {}) };
     },
   );
 };

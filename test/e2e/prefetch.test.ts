@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { api, backtestBody, startFixtureBackend, startFixtureWorker, tempDir, waitFor, waitForStatus, waitForWorkers } from '../helpers/cluster.js';
+
+interface Attempt {
+  worker_id: string;
+  outcome: string;
+  prefetched?: boolean;
+  detail?: string | null;
+}
+
+const op = async (base: string, id: string) => (await api(base, `/api/v1/operations/${id}`)).body.data as {
+  status: string;
+  worker_id: string | null;
+  status_detail: string | null;
+  completed_at: string | null;
+  attempts: Attempt[];
+};
+
+/**
+ * A job given ahead to a busy worker waits behind that worker's current job only while no worker
+ * is free: when one frees up, the backend takes the job back (the worker confirms it never started
+ * it) and runs it there. Real backend and worker processes on loopback.
+ */
+test('a job given ahead to a busy worker is taken back and run on a worker that frees up first', async (t) => {
+  const dir = tempDir();
+  // Health rounds every hour: only reports and the scheduler move work here.
+  const env = { HEALTH_CHECK_INTERVAL_SECONDS: '3600', WORKER_HEALTH_SILENCE_SECONDS: '7200' };
+  const backend = await startFixtureBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  const w1 = await startFixtureWorker(backend.url, `pf1-${process.pid}`, env);
+  const w2 = await startFixtureWorker(backend.url, `pf2-${process.pid}`, env);
+  t.after(async () => {
+    await Promise.all([w1.crash(), w2.crash()]);
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 2);
+  const submit = async (steps: number) => {
+    const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps, step_ms: 100 }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.operation_id as string;
+  };
+  // A (2.5 s) and B (1 s) start at once on the two workers; C (4 s) and D (short) wait in the queue.
+  const a = await submit(25);
+  await waitForStatus(backend.url, a, ['running']);
+  const b = await submit(10);
+  await waitForStatus(backend.url, b, ['running']);
+  const c = await submit(40);
+  const d = await submit(1);
+  // B ends first: its worker gets C in the reply, and D ahead of it (no worker is free for D).
+  const bWorker = (await op(backend.url, b)).worker_id!;
+  const held = await waitFor('D given ahead to B’s worker', async () => {
+    const o = await op(backend.url, d);
+    return o.status === 'pending' && o.attempts.at(-1)?.prefetched === true ? o : undefined;
+  });
+  assert.equal(held.worker_id, bWorker);
+  assert.match(held.status_detail ?? '', /given ahead to .*: starts there when its current job ends/);
+  assert.equal((await op(backend.url, c)).worker_id, bWorker, 'C runs on the worker that finished B');
+  // A ends while C still runs: its worker is free, so D is taken back and runs there.
+  const done = await waitForStatus(backend.url, d, ['completed'], 15_000);
+  const dOp = await op(backend.url, d);
+  const aWorker = (await op(backend.url, a)).worker_id!;
+  assert.notEqual(aWorker, bWorker);
+  assert.equal(dOp.worker_id, aWorker, 'D ran on the worker that freed up first');
+  assert.deepEqual(
+    dOp.attempts.map((x) => [x.worker_id, x.outcome, x.prefetched === true]),
+    [
+      [bWorker, 'abandoned', true],
+      [aWorker, 'completed', false],
+    ],
+  );
+  assert.match(dOp.attempts[0]!.detail ?? '', /taken back from .* for a free worker/);
+  assert.equal((await op(backend.url, c)).status, 'running', 'D did not wait for C');
+  assert.ok(done);
+  // The taken-back attempt never started on B's worker.
+  assert.equal((await api(w1.name === bWorker ? w1.url : w2.url, `/api/v1/operations/${d}`)).status, 404);
+  await waitForStatus(backend.url, c, ['completed'], 15_000);
+});
