@@ -77,3 +77,44 @@ test('a job given ahead to a busy worker is taken back and run on a worker that 
   assert.equal((await api(w1.name === bWorker ? w1.url : w2.url, `/api/v1/operations/${d}`)).status, 404);
   await waitForStatus(backend.url, c, ['completed'], 15_000);
 });
+
+test('cancelling a job given ahead takes it back from its worker: it never runs there, and the job before it ends normally', async (t) => {
+  const dir = tempDir();
+  const env = { HEALTH_CHECK_INTERVAL_SECONDS: '3600', WORKER_HEALTH_SILENCE_SECONDS: '7200' };
+  const backend = await startFixtureBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  const w1 = await startFixtureWorker(backend.url, `pc1-${process.pid}`, env);
+  t.after(async () => {
+    await w1.crash();
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 1);
+  const submit = async (steps: number) => {
+    const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps, step_ms: 100 }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.operation_id as string;
+  };
+  // A runs; B and C wait. A's end hands B over and gives C ahead (one worker: none is free for it).
+  const a = await submit(3);
+  await waitForStatus(backend.url, a, ['running']);
+  const b = await submit(20);
+  const c = await submit(1);
+  await waitFor('C given ahead', async () => {
+    const o = await op(backend.url, c);
+    return o.status === 'pending' && o.attempts.at(-1)?.prefetched === true ? true : undefined;
+  });
+  const cancelled = await api(backend.url, `/api/v1/operations/${c}/cancel`, { method: 'DELETE' });
+  assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+  assert.equal(cancelled.body.data.status, 'cancelled');
+  await waitForStatus(backend.url, b, ['completed'], 15_000);
+  // B's end found C taken back: C never started on the worker, which is idle now.
+  const health = await waitFor('the worker idle', async () => {
+    const h = (await api(w1.url, '/health')).body;
+    return h.worker_status === 'idle' ? h : undefined;
+  });
+  assert.equal(health.current_operation, null);
+  assert.equal((await api(w1.url, `/api/v1/operations/${c}`)).status, 404, 'C never ran on the worker');
+  const cOp = await op(backend.url, c);
+  assert.equal(cOp.status, 'cancelled');
+  assert.deepEqual(cOp.attempts.map((x) => [x.outcome, x.prefetched === true]), [['cancelled', true]]);
+});

@@ -3,7 +3,7 @@ import { isTerminal, type Operation } from '../../contracts/index.js';
 import { OperationNotCancellableError, toError } from '../../contracts/errors.js';
 import type { WorkerRecord, WorkerRegistry } from '../registry/worker-registry.js';
 import { OperationUnknownToWorkerError, type WorkerClient } from '../worker-client.js';
-import { currentAttempt, endAttempt } from './attempts.js';
+import { currentAttempt, endAttempt, isPrefetched } from './attempts.js';
 import type { OperationBook } from './operation-book.js';
 
 export interface OperationCancelDeps {
@@ -46,7 +46,13 @@ export class OperationCancel {
       })) ?? book.load1(operationId);
     if (op.status !== 'running' || !worker || !attempt) {
       const cancelled = cancelNow(message);
-      if (worker && attempt) this.#d.client.cancel(worker.endpointUrl, operationId, reason).catch(() => undefined);
+      if (worker && attempt && isPrefetched(op)) {
+        // Given ahead: the worker's job thread holds it; taken back, it never starts there. One it
+        // started already is claimed in a report that is refused now, and stopped on the worker.
+        this.#d.client.revokePrefetch(worker.endpointUrl, operationId, attempt.attempt_id).catch(() => undefined);
+      } else if (worker && attempt) {
+        this.#d.client.cancel(worker.endpointUrl, operationId, reason).catch(() => undefined);
+      }
       return cancelled;
     }
     try {
