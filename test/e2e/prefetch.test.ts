@@ -118,3 +118,85 @@ test('cancelling a job given ahead takes it back from its worker: it never runs 
   assert.equal(cOp.status, 'cancelled');
   assert.deepEqual(cOp.attempts.map((x) => [x.outcome, x.prefetched === true]), [['cancelled', true]]);
 });
+
+test('the backend is kill -9ed while a worker holds a job ahead: the restarted backend takes its claim, and it runs once', async (t) => {
+  const dir = tempDir();
+  const dbPath = join(dir.path, 'ktrdr.db');
+  const runLog = join(dir.path, 'runs.log');
+  const env = { HEALTH_CHECK_INTERVAL_SECONDS: '3600', WORKER_HEALTH_SILENCE_SECONDS: '7200' };
+  let backend = await startFixtureBackend({ dbPath, env });
+  const port = backend.port;
+  const w1 = await startFixtureWorker(backend.url, `pr1-${process.pid}`, env);
+  t.after(async () => {
+    await w1.crash();
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 1);
+  const submit = async (steps: number) => {
+    const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps, step_ms: 100, run_log: runLog }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.operation_id as string;
+  };
+  const a = await submit(3);
+  await waitForStatus(backend.url, a, ['running']);
+  const b = await submit(25);
+  const c = await submit(1);
+  await waitFor('C given ahead, behind B', async () => {
+    const o = await op(backend.url, c);
+    return o.status === 'pending' && o.attempts.at(-1)?.prefetched === true ? true : undefined;
+  });
+  await backend.crash();
+  backend = await startFixtureBackend({ dbPath, port, env });
+  // B ends under the new backend; its report claims C, which the new backend knows was given ahead.
+  const done = await waitForStatus(backend.url, c, ['completed'], 20_000);
+  assert.equal(done.worker_id, w1.name);
+  const cOp = await op(backend.url, c);
+  assert.deepEqual(cOp.attempts.map((x) => [x.worker_id, x.outcome, x.prefetched === true]), [[w1.name, 'completed', true]]);
+  assert.equal((await op(backend.url, b)).status, 'completed');
+  const { readFileSync } = await import('node:fs');
+  const runs = readFileSync(runLog, 'utf8').trim().split('\n');
+  assert.deepEqual(runs.filter((l) => l.startsWith(`${c} `)), [`${c} ${w1.name}`], 'C ran once');
+});
+
+test('a worker restarted while holding a job ahead: the job goes back to the queue, unspent, and runs', async (t) => {
+  const dir = tempDir();
+  const runLog = join(dir.path, 'runs.log');
+  const env = { HEALTH_CHECK_INTERVAL_SECONDS: '3600', WORKER_HEALTH_SILENCE_SECONDS: '7200' };
+  const backend = await startFixtureBackend({ dbPath: join(dir.path, 'ktrdr.db'), env });
+  let w1 = await startFixtureWorker(backend.url, `pw1-${process.pid}`, env);
+  t.after(async () => {
+    await w1.crash();
+    await backend.crash();
+    dir.remove();
+  });
+  await waitForWorkers(backend.url, 1);
+  const submit = async (steps: number) => {
+    const r = await api(backend.url, '/api/v1/backtests/start', { method: 'POST', body: backtestBody({ steps, step_ms: 100, run_log: runLog }) });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.operation_id as string;
+  };
+  const a = await submit(3);
+  await waitForStatus(backend.url, a, ['running']);
+  const b = await submit(40);
+  const c = await submit(1);
+  await waitFor('C given ahead, behind B', async () => {
+    const o = await op(backend.url, c);
+    return o.status === 'pending' && o.attempts.at(-1)?.prefetched === true ? true : undefined;
+  });
+  await w1.crash();
+  w1 = await startFixtureWorker(backend.url, w1.name, env);
+  const done = await waitForStatus(backend.url, c, ['completed'], 20_000);
+  assert.equal(done.worker_id, w1.name);
+  const cOp = await op(backend.url, c);
+  assert.deepEqual(
+    cOp.attempts.map((x) => [x.outcome, x.prefetched === true]),
+    [
+      ['abandoned', true],
+      ['completed', false],
+    ],
+  );
+  assert.match(cOp.attempts[0]!.detail ?? '', /restarted before starting it/);
+  const { readFileSync } = await import('node:fs');
+  assert.equal(readFileSync(runLog, 'utf8').trim().split('\n').filter((l) => l.startsWith(`${c} `)).length, 1, 'C ran once');
+});
