@@ -1,25 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import Fastify from 'fastify';
-import { pino } from 'pino';
-import { createWorker } from '../../src/worker-kit/create-worker.js';
 import { attemptKey, PrefetchSlot } from '../../src/worker-kit/prefetch-slot.js';
 import { api, waitFor } from '../helpers/cluster.js';
-import { chainJob } from './chain-job.js';
-
-interface Report {
-  id: string;
-  body: {
-    attempt_id: string;
-    status: string;
-    accepting_work?: boolean;
-    prefetch?: boolean;
-    prefetched?: { operation_id: string; attempt_id: string };
-    result_summary?: { sum: number; threadId: number };
-  };
-}
-
-type Job = { operation_id: string; attempt_id: string; path: string; body: Record<string, unknown> };
+import { scriptedBackend, type Job } from './scripted-backend.js';
 
 const job = (n: number, extra: Record<string, unknown> = {}): Job => ({
   operation_id: `op-${n}`,
@@ -27,39 +10,6 @@ const job = (n: number, extra: Record<string, unknown> = {}): Job => ({
   path: '/chain/start',
   body: { values: [n], ...extra, task_id: `op-${n}`, attempt_id: `a${n}` },
 });
-
-/**
- * A scripted backend: answers op X's final report with `nexts[X]` (when the worker says it is idle)
- * and `aheads[X]` (when it says it can hold one), after `holds[X]` when there is one.
- */
-async function scriptedBackend(
-  t: import('node:test').TestContext,
-  script: { nexts?: Record<string, Job>; aheads?: Record<string, Job>; holds?: Record<string, Promise<void>> },
-) {
-  const reports: Report[] = [];
-  const backend = Fastify();
-  backend.post('/api/v1/workers/register', async () => ({ success: true }));
-  backend.post<{ Params: { id: string }; Body: Report['body'] }>('/api/v1/operations/:id/report', async (req) => {
-    reports.push({ id: req.params.id, body: req.body });
-    if (req.body.status === 'running') return { accepted: true, status: 'running' };
-    await script.holds?.[req.params.id];
-    const next = req.body.accepting_work ? script.nexts?.[req.params.id] : undefined;
-    const prefetch = req.body.prefetch ? script.aheads?.[req.params.id] : undefined;
-    return { accepted: true, status: req.body.status, ...(next ? { next } : {}), ...(prefetch ? { prefetch } : {}) };
-  });
-  await backend.listen({ port: 0, host: '127.0.0.1' });
-  const apiUrl = `http://127.0.0.1:${(backend.server.address() as { port: number }).port}`;
-  const worker = createWorker({ log: pino({ level: 'silent' }) }, { workerId: 'pf-w', workerType: 'chain', service: 'chain-worker', jobs: [chainJob], apiUrl });
-  t.after(async () => {
-    await worker.close();
-    await backend.close();
-  });
-  await worker.app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(worker.app.server.address() as { port: number }).port}`;
-  const finals = () => reports.filter((r) => r.body.status !== 'running');
-  const revoke = async (j: Job) => (await api(url, '/api/v1/prefetch/revoke', { method: 'POST', body: { operation_id: j.operation_id, attempt_id: j.attempt_id } })).body.outcome as string;
-  return { reports, finals, worker, url, revoke };
-}
 
 test('a job given ahead starts in the same thread the moment the job before it ends; that job’s final report claims it', async (t) => {
   const { reports, finals, url } = await scriptedBackend(t, {

@@ -2,66 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify from 'fastify';
-import { pino } from 'pino';
-import { createWorker } from '../../src/worker-kit/create-worker.js';
 import { api, tempDir, waitFor } from '../helpers/cluster.js';
-import { chainJob, checkedJob } from './chain-job.js';
-
-interface Report {
-  id: string;
-  body: {
-    attempt_id: string;
-    worker_id?: string;
-    status: string;
-    progress?: { percentage: number; current_step: string | null };
-    metrics?: unknown[];
-    result_summary?: { sum: number; scale: number; threadId: number };
-    error_message?: string | null;
-    accepting_work?: boolean;
-  };
-}
-
-type Next = { operation_id: string; attempt_id: string; path: string; body: Record<string, unknown> };
-
-/**
- * A scripted backend: records every report and answers each final one with the next job of
- * `nexts[operationId]`; the reply to a report waits for `holds[operationId]` when there is one.
- */
-async function scriptedBackend(t: import('node:test').TestContext, nexts: Record<string, Next>, holds: Record<string, Promise<void>> = {}) {
-  const reports: Report[] = [];
-  const logs: string[] = [];
-  const backend = Fastify();
-  backend.post('/api/v1/workers/register', async () => ({ success: true }));
-  backend.post<{ Params: { id: string }; Body: Report['body'] }>('/api/v1/operations/:id/report', async (req) => {
-    reports.push({ id: req.params.id, body: req.body });
-    const final = req.body.status !== 'running';
-    if (final) await holds[req.params.id];
-    const next = final && req.body.accepting_work ? nexts[req.params.id] : undefined;
-    return { accepted: true, status: req.body.status, ...(next ? { next } : {}) };
-  });
-  await backend.listen({ port: 0, host: '127.0.0.1' });
-  const apiUrl = `http://127.0.0.1:${(backend.server.address() as { port: number }).port}`;
-  const worker = createWorker({ log: pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) }) }, { workerId: 'chain-w', workerType: 'chain', service: 'chain-worker', jobs: [chainJob, checkedJob], apiUrl });
-  t.after(async () => {
-    await worker.close();
-    await backend.close();
-  });
-  await worker.app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(worker.app.server.address() as { port: number }).port}`;
-  const finals = () => reports.filter((r) => r.body.status !== 'running');
-  return { reports, finals, worker, url, logs };
-}
+import { scriptedBackend } from './scripted-backend.js';
 
 test('the job thread pushes the final report itself and starts the handed-over jobs in the same thread, validate hook included', async (t) => {
   const dir = tempDir();
   t.after(() => dir.remove());
   const mark = join(dir.path, 'hook.log');
-  const { reports, finals, url } = await scriptedBackend(t, {
+  const { reports, finals, url } = await scriptedBackend(t, { nexts: {
     // Without `scale`: the schema's default (1) must be filled in.
     'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/chain/start', body: { values: [1, 2], task_id: 'op-2', attempt_id: 'a2' } },
     'op-2': { operation_id: 'op-3', attempt_id: 'a3', path: '/checked/start', body: { values: [4], scale: 3, mark_file: mark, task_id: 'op-3', attempt_id: 'a3' } },
-  });
+  } });
   const first = await api(url, '/chain/start', { method: 'POST', body: { values: [5], scale: 2, task_id: 'op-1', attempt_id: 'a1' } });
   assert.equal(first.status, 200, JSON.stringify(first.body));
   const done = await waitFor('three final reports', () => (finals().length === 3 ? finals() : undefined));
@@ -100,7 +52,7 @@ test('the job thread pushes the final report itself and starts the handed-over j
 
 test('a handed-over job whose validate hook fails is reported failed with the hook message', async (t) => {
   const { finals, url } = await scriptedBackend(t, {
-    'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/checked/start', body: { values: [-1], task_id: 'op-2', attempt_id: 'a2' } },
+    nexts: { 'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/checked/start', body: { values: [-1], task_id: 'op-2', attempt_id: 'a2' } } },
   });
   assert.equal((await api(url, '/chain/start', { method: 'POST', body: { values: [1], task_id: 'op-1', attempt_id: 'a1' } })).status, 200);
   const done = await waitFor('two final reports', () => (finals().length === 2 ? finals() : undefined));
@@ -111,7 +63,7 @@ test('a handed-over job whose validate hook fails is reported failed with the ho
 test('while its job thread reports, the worker says idle, and a start request waits for that report instead of a 503', async (t) => {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  const { finals, url, logs } = await scriptedBackend(t, {}, { 'op-1': held });
+  const { finals, url, logs } = await scriptedBackend(t, { holds: { 'op-1': held } });
   assert.equal((await api(url, '/chain/start', { method: 'POST', body: { values: [1], task_id: 'op-1', attempt_id: 'a1' } })).status, 200);
   // The backend has op-1's final state; the worker's HTTP thread will hear of it only with the reply.
   await waitFor("op-1's final report at the backend", () => finals().length === 1 || undefined);
@@ -131,7 +83,7 @@ test('while its job thread reports, the worker says idle, and a start request wa
 
 test('a draining worker tells the backend it takes no more work, from its job thread too', async (t) => {
   const { finals, worker, url } = await scriptedBackend(t, {
-    'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/chain/start', body: { values: [1], task_id: 'op-2', attempt_id: 'a2' } },
+    nexts: { 'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/chain/start', body: { values: [1], task_id: 'op-2', attempt_id: 'a2' } } },
   });
   assert.equal((await api(url, '/chain/start', { method: 'POST', body: { values: [1], hold_ms: 300, task_id: 'op-1', attempt_id: 'a1' } })).status, 200);
   await waitFor('op-1 running', async () => (await api(url, '/health')).body.worker_status === 'busy' || undefined);
@@ -146,11 +98,10 @@ test('a draining worker tells the backend it takes no more work, from its job th
 test('a drain that begins while the job thread waits for its report reply: the job handed over in that reply does not run here', async (t) => {
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  const { finals, worker, url } = await scriptedBackend(
-    t,
-    { 'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/chain/start', body: { values: [1], task_id: 'op-2', attempt_id: 'a2' } } },
-    { 'op-1': held },
-  );
+  const { finals, worker, url } = await scriptedBackend(t, {
+    nexts: { 'op-1': { operation_id: 'op-2', attempt_id: 'a2', path: '/chain/start', body: { values: [1], task_id: 'op-2', attempt_id: 'a2' } } },
+    holds: { 'op-1': held },
+  });
   assert.equal((await api(url, '/chain/start', { method: 'POST', body: { values: [1], task_id: 'op-1', attempt_id: 'a1' } })).status, 200);
   // The report left the thread while the worker still took work; the reply (with op-2) is held.
   const first = await waitFor("op-1's final report at the backend", () => (finals().length === 1 ? finals()[0]! : undefined));
