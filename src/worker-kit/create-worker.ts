@@ -105,6 +105,8 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
   // 10 s regardless), so the first job it is given starts at once.
   const threadReady = Promise.race([warmJobThread(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
   let current: string | null = null;
+  /** The job the job thread started ahead (prefetched) before this thread follows it, and when it does. */
+  let startedAhead: { operationId: string; followed: Promise<void>; resolve: () => void } | undefined;
   let currentAttempt: string | null = null;
   let currentRun: Promise<void> | undefined;
   let draining = false;
@@ -203,6 +205,9 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
     { schema: { params: IdParams, response: { 200: OperationEnvelope, 404: ErrorBody } } },
     async (req) => {
       const id = req.params.operationId;
+      // The job thread started it ahead a moment ago; this thread follows it once the report that
+      // claims it has its answer (a round trip): cancel it then, rather than say it is unknown.
+      if (!operations.has(id) && startedAhead?.operationId === id) await startedAhead.followed;
       if (!operations.has(id)) throw new OperationNotFoundError(id);
       const reason = cancelReason(req.body) ?? 'Cancelled by user';
       if (operations.requestCancel(id, reason)) log.info({ operationId: id, reason }, 'cancellation requested');
@@ -262,6 +267,10 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
       onProgress: (u) => operations.progress(operationId, u),
       onMetric: (m) => operations.metric(operationId, m),
       onLog: (message, fields) => opLog.info(fields ?? {}, message),
+      onAheadStarted: (id) => {
+        let followed!: () => void;
+        startedAhead = { operationId: id, followed: new Promise<void>((r) => (followed = r)), resolve: () => followed() };
+      },
     });
     currentCodeFinished = run.codeFinished;
     currentRun = run.result
@@ -288,11 +297,15 @@ export function createWorker(deps: WorkerDeps, options: WorkerOptions): Worker {
         currentAttempt = null;
         currentRun = undefined;
         currentCodeFinished = () => false;
+        // Requests about the job started ahead wait for it to be followed (below).
+        const aheadWaiting = startedAhead;
+        startedAhead = undefined;
         // A job its thread started (handed over, or held ahead) becomes `current` first, so that a
         // final report pushed from here says this worker is busy.
         if (ended?.started && ended.next) adopt(ended.next, ended.started);
         // The thread gave back what it held ahead at the run's end; unless it died doing so.
         else prefetch.clear();
+        aheadWaiting?.resolve();
         if (!ended?.reported) {
           if (attemptId !== null) pushFinal(operationId, attemptId, ended?.startedAhead ? ended.next : undefined);
         } else if (!ended.started && ended.next) {

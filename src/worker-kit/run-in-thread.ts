@@ -10,6 +10,11 @@ export interface RunCallbacks {
   onLog(message: string, fields?: Record<string, unknown>): void;
   /** After cancellation, how long the job may take to notice before its thread is terminated. @defaultValue 2000 */
   cancelGraceMs?: number;
+  /**
+   * The thread started the job it held ahead (its operation id) when this run's code completed; the
+   * worker follows it once this run's final report has its answer (RunResult.started).
+   */
+  onAheadStarted?(operationId: string): void;
 }
 
 export interface RunInThreadOptions extends RunCallbacks {
@@ -236,6 +241,7 @@ function follow(thread: JobThread, runId: number, cancelFlag: SharedArrayBuffer,
             break;
           case 'ahead-started':
             ahead = { job: msg.job, run: handOff(thread, msg.started) };
+            opts.onAheadStarted?.(msg.job.operation_id);
             break;
           case 'done':
             settle(() => resolve({ output: msg.output, ...(ahead ? { next: ahead.job, started: ahead.run, startedAhead: true } : {}) }), ahead !== undefined);

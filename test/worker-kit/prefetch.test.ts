@@ -141,3 +141,27 @@ test('the prefetch slot: a start and a revocation race on one compare-and-swap, 
   assert.equal(s.heldKey(), attemptKey('att_2'));
   assert.notEqual(attemptKey('att_1'), 0);
 });
+
+test('a cancel for a job started ahead that the worker does not follow yet waits for it, then cancels it', async (t) => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const { finals, url } = await scriptedBackend(t, {
+    nexts: { 'op-1': job(2) },
+    aheads: { 'op-1': job(3, { hold_ms: 2000 }) },
+    holds: { 'op-2': held },
+  });
+  assert.equal((await api(url, '/chain/start', { method: 'POST', body: { values: [1], task_id: 'op-1', attempt_id: 'a1' } })).status, 200);
+  // op-3 runs in the job thread; op-2's report (its claim) waits at the backend for its reply.
+  await waitFor("op-2's final report", () => finals().find((r) => r.id === 'op-2'));
+  let answered = false;
+  const cancel = api(url, '/api/v1/operations/op-3/cancel', { method: 'DELETE', body: { reason: 'not needed' } }).then((r) => ((answered = true), r));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(answered, false, 'the cancel waits for the worker to follow op-3');
+  release();
+  const r = await cancel;
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.data.operation_id, 'op-3');
+  const r3 = await waitFor("op-3's final report", () => finals().find((f) => f.id === 'op-3'));
+  assert.equal(r3.body.status, 'cancelled');
+  assert.equal(r3.body.attempt_id, 'a3');
+});
