@@ -124,14 +124,24 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   const submitters = Array.from({ length: 4 }, async () => {
     while (next < N) await submit(next++);
   });
-  // Kill workers while they run a long backtest, so some backtests must finish on another worker.
-  const killBusy = async (name: string) => {
-    const p = procs.get(name)!;
-    await waitFor(`${name} busy with a long backtest`, async () => {
-      const h = (await api(p.url, '/health')).body;
-      return h.worker_status === 'busy' && long.has(h.current_operation) ? true : undefined;
-    }, { intervalMs: 10, timeoutMs: 30_000 });
-    await p.crash();
+  // Kill a worker while it runs a long backtest, so some backtests must finish on another worker.
+  // The first of `names` seen busy with one is killed: which worker draws the long ones is up to
+  // the queue's timing (one worker may run dozens of short ones in a row).
+  const killBusy = async (names: string[]): Promise<string> => {
+    const seen = new Map<string, Set<string>>(names.map((n) => [n, new Set<string>()]));
+    const victim = await waitFor(`one of ${names.join(', ')} busy with a long backtest`, async () => {
+      for (const name of names) {
+        const h = (await api(procs.get(name)!.url, '/health')).body;
+        if (h.current_operation) seen.get(name)!.add(h.current_operation);
+        if (h.worker_status === 'busy' && long.has(h.current_operation)) return name;
+      }
+      return undefined;
+    }, { intervalMs: 10, timeoutMs: 30_000 }).catch(async (err: Error) => {
+      const ran = [...seen].map(([n, ops]) => `${n} ran ${ops.size} ops (${[...ops].filter((id) => long.has(id)).length} long)`);
+      throw new Error(`${err.message}: ${ran.join('; ')}`);
+    });
+    await procs.get(victim)!.crash();
+    return victim;
   };
   const count = async (status: string) => (await api(backend.url, `/api/v1/operations?status=${status}&limit=1`)).body.total_count as number;
   // Every kill happens while work waits in the queue (and, for the workers, while they run a long one).
@@ -142,8 +152,9 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
     });
     t.diagnostic(`${when}: ${n} ops queued, ${ids.length}/${N} submitted`);
   };
-  await queued('before killing c1');
-  await killBusy('c1');
+  await queued('before the first worker kill');
+  const backtesters = ['c1', 'c2', 'c3'];
+  const firstVictim = await killBusy(backtesters);
   // The backend goes down once work moved on after the kill (an op completed since) and some still waits.
   const completedAtKill = await count('completed');
   await waitFor('an op completed since the kill, work still queued', async () =>
@@ -151,15 +162,15 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
   await backend.crash();
   await waitFor('the backend port closed', () => fetch(`${backend.url}/health`).then(() => undefined, () => true));
   backend = await startFixtureBackend({ dbPath, port, env });
-  await start('c1');
-  // c2 is killed under the restarted backend: once it knows all four workers again.
+  await start(firstVictim);
+  // The second worker kill happens under the restarted backend, once it knows all four workers again.
   await waitFor('the restarted backend to know its 4 workers', async () => {
     const names = ((await api(backend.url, '/api/v1/workers')).body as { worker_id: string }[]).map((w) => w.worker_id);
     return ['c1', 'c2', 'c3', 't1'].every((n) => names.includes(`${n}-${process.pid}`)) || undefined;
   });
-  await queued('before killing c2');
-  await killBusy('c2');
-  await start('c2');
+  await queued('before the second worker kill');
+  // Another backtest worker this time.
+  await start(await killBusy(backtesters.filter((n) => n !== firstVictim)));
   await Promise.all(submitters);
   assert.equal(ids.length, N);
   let active: Op[] = [];
