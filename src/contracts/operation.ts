@@ -75,11 +75,6 @@ export const Attempt = Type.Object({
    * that job ends, unless the backend takes it back first for a worker that is free.
    */
   prefetched: Type.Optional(Type.Boolean()),
-  /**
-   * Handed to the worker in the reply to its final report, claimed by the backend on its behalf.
-   * If that reply never arrived, the worker never heard of it: it goes back to the queue, uncounted.
-   */
-  handed_over: Type.Optional(Type.Boolean()),
 });
 export type Attempt = Static<typeof Attempt>;
 

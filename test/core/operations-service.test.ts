@@ -1,8 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { canTransition } from '../../src/core/operations/operation-state.js';
 import { OperationsService } from '../../src/core/operations/operations-service.js';
@@ -311,33 +309,4 @@ test('a job given ahead, given back and handed out again in one go: the re-queue
     ['w2', 'offered', false],
   ]);
   assert.equal(service.attemptIsCurrent(op.operation_id, again.attemptId), true, 'still this backend’s to run');
-});
-
-test('a job handed over in a report reply that never reached its worker goes back to the queue, uncounted; a job the worker claimed itself is lost', async (t) => {
-  const { service, register, read, clock } = setup(t, { maxAttempts: 1 });
-  // The worker is up and knows no operation at all (404 for every id).
-  const worker = createServer((_req, res) => {
-    res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ detail: 'not found' }));
-  });
-  await new Promise<void>((r) => worker.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => worker.close(() => r())));
-  const w = register('w1', (worker.address() as AddressInfo).port);
-  const handed = service.create('backtesting', meta, {}, { status: 'queued' }).op;
-  const claimed = service.create('backtesting', meta, {}, { status: 'queued' }).op;
-  // What Scheduler.assignTo does: the backend opens and claims the attempt in the reply.
-  const a1 = service.beginAttempt(handed.operation_id, 'w1', { handedOver: true })!;
-  assert.equal(service.report(handed.operation_id, { attempt_id: a1.attemptId, worker_id: 'w1', status: 'running' }).kind, 'accepted');
-  // A start request the worker claimed itself.
-  const a2 = service.beginAttempt(claimed.operation_id, 'w1')!;
-  assert.equal(service.report(claimed.operation_id, { attempt_id: a2.attemptId, worker_id: 'w1', status: 'running' }).kind, 'accepted');
-  // Past the hand-over grace, the worker reports idle and knows neither.
-  clock.wall += 6_000;
-  await service.onHealthReport(w, { current_operation: null });
-  const h = await read(handed.operation_id);
-  assert.equal(h.status, 'queued', 'the reply never reached it: re-queued although max_attempts is 1');
-  assert.deepEqual(h.attempts!.map((a) => [a.outcome, a.handed_over === true]), [['abandoned', true]]);
-  assert.match(h.status_detail ?? '', /the reply that handed it over never reached the worker/);
-  const c = await read(claimed.operation_id);
-  assert.equal(c.status, 'failed', 'a claimed attempt is lost, and counts');
-  assert.deepEqual(c.attempts!.map((a) => a.outcome), ['lost']);
 });

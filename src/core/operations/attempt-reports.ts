@@ -42,7 +42,7 @@ export class AttemptReports {
    * start request goes out, so a restarted backend still recognises the worker's claim. Undefined
    * when the op can't be started any more (cancelled meanwhile).
    */
-  beginAttempt(operationId: string, workerId: string, opts: { prefetched?: boolean; handedOver?: boolean } = {}): { op: Operation; attemptId: string } | undefined {
+  beginAttempt(operationId: string, workerId: string, opts: { prefetched?: boolean } = {}): { op: Operation; attemptId: string } | undefined {
     const attemptId = newAttemptId();
     const at = this.#book.iso();
     const op = this.#book.transition(operationId, 'pending', (o) => ({
@@ -50,15 +50,7 @@ export class AttemptReports {
       status_detail: opts.prefetched ? `given ahead to ${workerId}: starts there when its current job ends` : null,
       attempts: [
         ...(o.attempts ?? []).map((a) => (a.ended_at === null ? { ...a, outcome: 'abandoned' as const, ended_at: at } : a)),
-        {
-          attempt_id: attemptId,
-          worker_id: workerId,
-          started_at: at,
-          ended_at: null,
-          outcome: 'offered',
-          ...(opts.prefetched ? { prefetched: true } : {}),
-          ...(opts.handedOver ? { handed_over: true } : {}),
-        },
+        { attempt_id: attemptId, worker_id: workerId, started_at: at, ended_at: null, outcome: 'offered', ...(opts.prefetched ? { prefetched: true } : {}) },
       ],
     }));
     return op ? { op, attemptId } : undefined;
@@ -162,21 +154,6 @@ export class AttemptReports {
         attempts: endCurrentAttempt(o, 'failed', this.#book.iso(), message),
       })) ?? this.#book.known(operationId)
     );
-  }
-
-  /**
-   * The worker says it does not know the op, whose current attempt was handed to it in a report
-   * reply: that reply never reached it (the backend went down before it left), so the job never
-   * started there. The attempt ends `abandoned` (uncounted) and the op goes back to the queue.
-   * Any other attempt is `lost`.
-   */
-  unknownToWorker(operationId: string, reason: string): Operation | undefined {
-    const op = this.#book.active.get(operationId);
-    const a = op && currentAttempt(op);
-    if (!op || !a || a.handed_over !== true || a.ended_at !== null) return this.lost(operationId, reason);
-    this.#log.warn({ operationId, workerId: a.worker_id, reason }, 'job handed over in a reply that never reached its worker; re-queued');
-    this.#book.transition(operationId, op.status, (o) => ({ attempts: endAttempt(o, a.attempt_id, 'abandoned', this.#book.iso(), `${reason} (the reply that handed it over never reached it)`) }));
-    return this.requeue(operationId, `re-queued: ${reason}; the reply that handed it over never reached the worker`);
   }
 
   /**

@@ -207,7 +207,7 @@ export class OperationsService {
    * Opens a new attempt on `workerId`; await `persisted` before the start request goes out.
    * `prefetched`: given ahead to a busy worker in a report reply (see Scheduler.prefetchFor).
    */
-  beginAttempt(operationId: string, workerId: string, opts: { prefetched?: boolean; handedOver?: boolean } = {}): { op: Operation; attemptId: string } | undefined {
+  beginAttempt(operationId: string, workerId: string, opts: { prefetched?: boolean } = {}): { op: Operation; attemptId: string } | undefined {
     return this.#reports.beginAttempt(operationId, workerId, opts);
   }
 

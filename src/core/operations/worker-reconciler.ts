@@ -157,7 +157,7 @@ export class WorkerReconciler {
     } catch (err) {
       if (err instanceof OperationUnknownToWorkerError && !this.#inHandover(op)) {
         return (
-          reports.unknownToWorker(op.operation_id, `worker lost: ${worker.workerId} no longer knows this operation (it was restarted?)`) ??
+          reports.lost(op.operation_id, `worker lost: ${worker.workerId} no longer knows this operation (it was restarted?)`) ??
           book.known(op.operation_id) ??
           op
         );
@@ -225,7 +225,7 @@ export class WorkerReconciler {
         remote = await client.getOperation(worker.endpointUrl, op.operation_id);
       } catch (err) {
         if (err instanceof OperationUnknownToWorkerError && !this.#inHandover(op)) {
-          return reports.unknownToWorker(op.operation_id, `worker lost: ${worker.workerId} ${why} and does not know this operation`) ?? book.load1(op.operation_id);
+          return reports.lost(op.operation_id, `worker lost: ${worker.workerId} ${why} and does not know this operation`) ?? book.load1(op.operation_id);
         }
         this.#d.log.debug({ operationId: op.operation_id, err: toError(err).message }, 'reconcile: worker unreachable');
         return op;

@@ -102,7 +102,7 @@ export class Scheduler {
     const { registry, operations } = this.#deps;
     return this.#handOut(workerId, (w, sel) => this.#deps.registry.isEligible(w, sel), (entry) => {
       registry.markBusy(workerId, entry.operationId);
-      const opened = operations.beginAttempt(entry.operationId, workerId, { handedOver: true });
+      const opened = operations.beginAttempt(entry.operationId, workerId);
       if (opened && operations.report(entry.operationId, { attempt_id: opened.attemptId, worker_id: workerId, status: 'running' }).kind === 'accepted') {
         this.#log.debug({ operationId: entry.operationId, workerId }, 'next job handed over in the report reply');
         return opened.attemptId;
