@@ -146,6 +146,12 @@ test('the backend is kill -9ed while a worker holds a job ahead: the restarted b
     const o = await op(backend.url, c);
     return o.status === 'pending' && o.attempts.at(-1)?.prefetched === true ? true : undefined;
   });
+  // ...and stored (a listing reads the store once the writes queued so far landed), so the kill
+  // does not take the attempt with it.
+  await waitFor('C stored as given ahead', async () => {
+    const listed = (await api(backend.url, '/api/v1/operations?status=pending&limit=100')).body.data as { operation_id: string }[];
+    return listed.some((o) => o.operation_id === c) || undefined;
+  });
   await backend.crash();
   backend = await startFixtureBackend({ dbPath, port, env });
   // B ends under the new backend; its report claims C, which the new backend knows was given ahead.
